@@ -1,0 +1,37 @@
+import type { Command } from "commander";
+import { z } from "zod";
+import type { Context } from "../context.js";
+import { UsageError } from "../errors.js";
+import type { Output } from "../output/output.js";
+
+/** What cli.ts hands each command: the run's context and output. */
+export interface App {
+  /** The run's context (created once, from the root program's global options). */
+  context(command: Command): Context;
+  /** Output for this command's --json / --quiet. */
+  output(options: { json?: boolean; quiet?: boolean }): Output;
+}
+
+/** Parses options with a zod schema; a failure is a usage error naming the option. */
+export function parseOptions<T extends z.ZodType>(schema: T, raw: unknown): z.infer<T> {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue?.path.length
+    ? `--${String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: `
+    : "";
+  throw new UsageError(`${path}${issue?.message ?? "invalid options"}`);
+}
+
+/** A whole number option (commander hands over strings). */
+export const wholeNumber = (what: string, min = 0) =>
+  z
+    .string()
+    .regex(/^\d+$/, `${what} takes a whole number`)
+    .transform(Number)
+    .refine((n) => n >= min, `${what} must be at least ${min}`);
+
+/** Appends an Examples section to a command's help. */
+export function examples(command: Command, lines: string[]): Command {
+  return command.addHelpText("after", `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`);
+}

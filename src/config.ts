@@ -1,0 +1,188 @@
+import Conf from "conf";
+import { z } from "zod";
+import { UsageError } from "./errors.js";
+import { resolvePaths } from "./paths.js";
+
+/** Date formats a user can choose for display and input (besides ISO, always accepted). */
+export const DATE_FORMATS = ["MM/DD/YYYY", "DD/MM/YYYY", "YYYY-MM-DD", "DD.MM.YYYY"] as const;
+export type DateFormat = (typeof DATE_FORMATS)[number];
+
+/** The seed's default users.preferences; `config unset` restores these. */
+export const PREFERENCE_DEFAULTS = {
+  theme: "system",
+  currency: "USD",
+  dateFormat: "MM/DD/YYYY",
+} as const satisfies Record<string, string>;
+
+const postgresUrl = z
+  .string()
+  .trim()
+  .refine((value) => parseDatabaseUrl(value) !== null, {
+    message: "expected a URL such as postgres://user@host:5432/dbname",
+  });
+
+/** How one config key is validated, where it lives, and whether it is a secret. */
+interface KeySpec {
+  readonly schema: z.ZodType<string>;
+  readonly where: "file" | "user";
+  readonly secret?: boolean;
+  readonly description: string;
+}
+
+/** Every key `networth config` knows. Preferences live in users.preferences. */
+export const CONFIG_KEYS = {
+  "database.url": {
+    schema: postgresUrl,
+    where: "file",
+    description: "PostgreSQL server to use instead of the embedded database",
+  },
+  "plaid.clientId": {
+    schema: z.string().trim().min(1),
+    where: "file",
+    description: "Plaid client id (or PLAID_CLIENT_ID)",
+  },
+  "plaid.secret": {
+    schema: z.string().trim().min(1),
+    where: "file",
+    secret: true,
+    description: "Plaid secret (or PLAID_SECRET)",
+  },
+  "plaid.env": {
+    schema: z.enum(["sandbox", "production"]),
+    where: "file",
+    description: "Plaid environment: sandbox or production (or PLAID_ENV)",
+  },
+  "plaid.webhookUrl": {
+    schema: z.url({ protocol: /^https?$/ }),
+    where: "file",
+    description: "public URL of `networth webhooks serve`, registered by `link`",
+  },
+  "preferences.theme": {
+    schema: z.enum(["light", "dark", "system"]),
+    where: "user",
+    description: "dashboard theme: light, dark or system",
+  },
+  "preferences.currency": {
+    schema: z.literal("USD"),
+    where: "user",
+    description: "display currency (USD only for now)",
+  },
+  "preferences.dateFormat": {
+    schema: z.enum(DATE_FORMATS),
+    where: "user",
+    description: `date format for display and input: ${DATE_FORMATS.join(", ")}`,
+  },
+} as const satisfies Record<string, KeySpec>;
+
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+export type FileKey = {
+  [K in ConfigKey]: (typeof CONFIG_KEYS)[K]["where"] extends "file" ? K : never;
+}[ConfigKey];
+
+/** Returns the key's spec, or a usage error naming the known keys. */
+export function keySpec(key: string): KeySpec & { key: ConfigKey } {
+  if (!Object.hasOwn(CONFIG_KEYS, key)) {
+    throw new UsageError(
+      `unknown config key "${key}"; known keys: ${Object.keys(CONFIG_KEYS).join(", ")}`,
+    );
+  }
+  return { ...CONFIG_KEYS[key as ConfigKey], key: key as ConfigKey };
+}
+
+/** Validates a value for a key; the error quotes the key and what was expected. */
+export function validateValue(key: string, value: string): string {
+  const spec = keySpec(key);
+  const parsed = spec.schema.safeParse(value);
+  if (!parsed.success) {
+    const shown = spec.secret ? "(hidden)" : `"${value}"`;
+    throw new UsageError(
+      `invalid value ${shown} for ${key}: ${parsed.error.issues[0]?.message ?? "invalid"}`,
+    );
+  }
+  return parsed.data;
+}
+
+/** Masks a value for display: secrets entirely, passwords inside database URLs. */
+export function maskValue(key: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if ((CONFIG_KEYS[key as ConfigKey] as KeySpec | undefined)?.secret) return "********";
+  if (key === "database.url") return redactUrl(value);
+  return value;
+}
+
+/** A postgres:// URL, or null when it is not one. */
+export function parseDatabaseUrl(value: string): URL | null {
+  try {
+    const url = new URL(value);
+    if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") return null;
+    if (!url.hostname && !url.searchParams.get("host")) return null;
+    return url;
+  } catch {
+    return null;
+  }
+}
+
+/** The URL with its password replaced, for display. */
+export function redactUrl(value: string): string {
+  const url = parseDatabaseUrl(value);
+  if (!url) return "(invalid URL)";
+  if (url.password) url.password = "****";
+  return url.toString();
+}
+
+interface FileShape {
+  database?: { url?: string };
+  plaid?: { clientId?: string; secret?: string; env?: string; webhookUrl?: string };
+  /** Raw session tokens by database identity (see DatabaseTarget.key). */
+  sessions?: Record<string, string>;
+}
+
+/** The local config file: file-backed keys and the session tokens. Mode 0600. */
+export class ConfigStore {
+  private readonly conf: Conf<FileShape>;
+
+  constructor(configDir = resolvePaths().configDir) {
+    this.conf = new Conf<FileShape>({
+      projectName: "networth",
+      cwd: configDir,
+      configName: "config",
+      configFileMode: 0o600,
+      clearInvalidConfig: false,
+    });
+  }
+
+  get path(): string {
+    return this.conf.path;
+  }
+
+  get(key: FileKey): string | undefined {
+    const value = this.conf.get(key) as unknown;
+    return typeof value === "string" ? value : undefined;
+  }
+
+  set(key: FileKey, value: string): void {
+    this.conf.set(key, value);
+  }
+
+  unset(key: FileKey): void {
+    this.conf.delete(key);
+    // Leave no empty {} groups behind.
+    const group = key.split(".")[0] as keyof FileShape;
+    const rest = this.conf.get(group);
+    if (rest && typeof rest === "object" && Object.keys(rest).length === 0) {
+      this.conf.delete(group);
+    }
+  }
+
+  sessionToken(databaseKey: string): string | undefined {
+    return this.conf.get("sessions")?.[databaseKey];
+  }
+
+  setSessionToken(databaseKey: string, token: string | undefined): void {
+    const sessions = { ...(this.conf.get("sessions") ?? {}) };
+    if (token === undefined) delete sessions[databaseKey];
+    else sessions[databaseKey] = token;
+    if (Object.keys(sessions).length === 0) this.conf.delete("sessions");
+    else this.conf.set("sessions", sessions);
+  }
+}

@@ -1,0 +1,154 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import postgres, { type Options, type Sql, type TransactionSql } from "postgres";
+import { UserError } from "../errors.js";
+import { type EmbeddedServer, startEmbedded } from "./embedded.js";
+import { describeDatabaseError } from "./errors.js";
+import { assertConsistent, migrateUp, migrationStatus } from "./migrator.js";
+import type { DatabaseTarget } from "./target.js";
+
+/** An open database: the connection, who it is, and how to run a user's work. */
+export interface Database {
+  /** Runs as the connecting role (a member of networth_system): cross-user work only. */
+  readonly sql: Sql;
+  readonly target: DatabaseTarget;
+  /**
+   * Runs fn in a transaction scoped to one user: the role becomes networth_app (row level
+   * security applies, no bypass) and auth.uid() returns userId.
+   */
+  asUser<T>(userId: string, fn: (tx: TransactionSql) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /**
+   * "require": fail unless every migration is applied (commands);
+   * "auto": apply pending migrations first (always so on the embedded database);
+   * "none": open as is (the db commands).
+   */
+  readonly migrations: "require" | "auto" | "none";
+  /** How long to wait for another process holding the embedded database. */
+  readonly lockTimeoutMs?: number;
+  /** Told when the embedded database is created, so a terminal can say so. */
+  readonly onCreate?: (target: DatabaseTarget) => void;
+}
+
+const CONNECT_TIMEOUT_S = 10;
+
+/** Options every connection shares: dates stay 'YYYY-MM-DD' strings, columns camelCase. */
+export function connectionOptions(): Options<Record<string, postgres.PostgresType>> {
+  return {
+    connect_timeout: CONNECT_TIMEOUT_S,
+    onnotice: () => {},
+    transform: { column: { from: postgres.toCamel, to: postgres.fromCamel } },
+    types: {
+      date: {
+        to: 1082,
+        from: [1082],
+        serialize: (value: string) => value,
+        parse: (value: string) => value,
+      },
+    },
+    connection: { application_name: "networth" },
+  };
+}
+
+function wrap(sql: Sql, target: DatabaseTarget, closeExtra: () => Promise<void>): Database {
+  let closed = false;
+  return {
+    sql,
+    target,
+    asUser(userId, fn) {
+      return sql.begin(async (tx) => {
+        await tx`SELECT set_config('role', 'networth_app', true),
+                        set_config('networth.user_id', ${userId}, true)`;
+        return fn(tx);
+      }) as Promise<Awaited<ReturnType<typeof fn>>>;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await sql.end({ timeout: 5 });
+      await closeExtra();
+    },
+  };
+}
+
+async function openServer(target: Extract<DatabaseTarget, { kind: "server" }>): Promise<Database> {
+  const sql = postgres(target.url, { ...connectionOptions(), max: 4 });
+  try {
+    await sql`SELECT 1`;
+  } catch (error) {
+    await sql.end({ timeout: 0 }).catch(() => {});
+    throw new UserError(describeDatabaseError(error, target) ?? String(error));
+  }
+  return wrap(sql, target, async () => {});
+}
+
+async function openEmbedded(
+  target: Extract<DatabaseTarget, { kind: "embedded" }>,
+  options: OpenOptions,
+): Promise<Database> {
+  // A private socket in a 0700 directory: only this process and this user can reach it.
+  const socketDir = mkdtempSync(join(tmpdir(), "networth-"));
+  let server: EmbeddedServer | undefined;
+  try {
+    server = await startEmbedded(target, {
+      listen: { path: join(socketDir, ".s.PGSQL.5432") },
+      lockTimeoutMs: options.lockTimeoutMs,
+      onCreate: options.onCreate,
+    });
+    const running = server;
+    const sql = postgres({
+      ...connectionOptions(),
+      ...running.connect,
+      max: 1,
+      username: "postgres",
+      database: "postgres",
+    });
+    const database = wrap(sql, target, async () => {
+      await running.stop();
+      rmSync(socketDir, { recursive: true, force: true });
+    });
+    try {
+      if (options.migrations !== "none") await migrateUp(sql);
+    } catch (error) {
+      await database.close();
+      throw error;
+    }
+    return database;
+  } catch (error) {
+    await server?.stop();
+    rmSync(socketDir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Opens the target; on a server, checks (or applies) the migrations as asked. */
+export async function openDatabase(
+  target: DatabaseTarget,
+  options: OpenOptions,
+): Promise<Database> {
+  if (target.kind === "embedded") return openEmbedded(target, options);
+  const database = await openServer(target);
+  try {
+    if (options.migrations === "auto") {
+      await migrateUp(database.sql);
+    } else if (options.migrations === "require") {
+      const status = await migrationStatus(database.sql);
+      assertConsistent(status);
+      if (status.pending.length > 0) {
+        throw new UserError(
+          `the database at ${target.display} is not up to date ` +
+            `(${status.pending.length} pending migration${status.pending.length === 1 ? "" : "s"}): ` +
+            "run networth db migrate",
+        );
+      }
+    }
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return database;
+}

@@ -1,0 +1,36 @@
+import postgres from "postgres";
+import { connectionOptions } from "./connection.js";
+import { type EmbeddedServer, startEmbedded } from "./embedded.js";
+import { migrateUp } from "./migrator.js";
+import type { DatabaseTarget } from "./target.js";
+
+/**
+ * Serves the embedded database on 127.0.0.1 (migrated first) and returns the running server
+ * and its URL. While it runs it holds the lock: other networth processes on the same data
+ * directory wait for it.
+ */
+export async function serveEmbedded(
+  target: Extract<DatabaseTarget, { kind: "embedded" }>,
+  port: number,
+): Promise<{ server: EmbeddedServer; url: string }> {
+  const server = await startEmbedded(target, { listen: { host: "127.0.0.1", port } });
+  try {
+    const connect = server.connect as { host: string; port: number };
+    const sql = postgres({
+      ...connectionOptions(),
+      ...connect,
+      max: 1,
+      username: "postgres",
+      database: "postgres",
+    });
+    try {
+      await migrateUp(sql);
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+    return { server, url: `postgres://postgres@127.0.0.1:${connect.port}/postgres` };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,67 @@
+import type { Writable } from "node:stream";
+import { stringifyWithMoney } from "../core/money.js";
+
+/** Where and how a command speaks: one switch picks JSON or text. */
+export interface Output {
+  readonly json: boolean;
+  readonly quiet: boolean;
+  /** True when stderr is a terminal and progress may be drawn. */
+  readonly interactive: boolean;
+  readonly color: boolean;
+  /** A line of human output on stdout (suppressed under --json). */
+  line(text?: string): void;
+  /** A notice on stderr (suppressed under --json and --quiet). */
+  info(text: string): void;
+  /** A warning on stderr (suppressed under --json only if quiet too). */
+  warn(text: string): void;
+  /** The one JSON document of a --json run. */
+  result(value: unknown): void;
+}
+
+export interface OutputStreams {
+  readonly stdout: Writable & { isTTY?: boolean };
+  readonly stderr: Writable & { isTTY?: boolean };
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** Colour only on a terminal, never under NO_COLOR or TERM=dumb. */
+export function colorEnabled(
+  stream: { isTTY?: boolean },
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
+  if (env.TERM === "dumb") return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "0") return true;
+  return Boolean(stream.isTTY);
+}
+
+/** JSON for output; Money values print as exact numbers. */
+export function toJson(value: unknown): string {
+  return stringifyWithMoney(value);
+}
+
+export function createOutput(
+  options: { json?: boolean; quiet?: boolean },
+  streams: OutputStreams = { stdout: process.stdout, stderr: process.stderr, env: process.env },
+): Output {
+  const json = Boolean(options.json);
+  const quiet = Boolean(options.quiet);
+  return {
+    json,
+    quiet,
+    interactive: Boolean(streams.stderr.isTTY) && !json && !quiet,
+    color: colorEnabled(streams.stdout, streams.env),
+    line(text = "") {
+      if (!json) streams.stdout.write(`${text}\n`);
+    },
+    info(text) {
+      if (!json && !quiet) streams.stderr.write(`${text}\n`);
+    },
+    warn(text) {
+      if (!quiet) streams.stderr.write(`warning: ${text}\n`);
+    },
+    result(value) {
+      streams.stdout.write(`${toJson(value)}\n`);
+    },
+  };
+}
