@@ -99,7 +99,7 @@ export async function setPreference(
 ): Promise<UserPreferences> {
   const [row] = await tx<{ preferences: UserPreferences }[]>`
     UPDATE users
-    SET preferences = COALESCE(preferences, '{}'::jsonb) || ${JSON.stringify({ [name]: value })}::jsonb
+    SET preferences = COALESCE(preferences, '{}'::jsonb) || jsonb_build_object(${name}::text, ${value}::text)
     WHERE id = ${userId} RETURNING preferences`;
   if (!row) throw new Error("setPreference: user not visible in its own scope");
   return row.preferences;

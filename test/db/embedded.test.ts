@@ -1,0 +1,66 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cli, json } from "../support/cli.js";
+import { DATABASE_KINDS, type TestTarget } from "../support/databases.js";
+
+const embedded = DATABASE_KINDS.find((k) => k.name === "embedded");
+if (!embedded) throw new Error("no embedded kind");
+
+describe("the embedded database", () => {
+  it("is created and migrated on first use, with no setup, and the process exits", async () => {
+    const home = mkdtempSync(join(tmpdir(), "networth-fresh-"));
+    try {
+      const login = await cli(["login", "me@example.com"], { NETWORTH_HOME: home });
+      expect(login.exitCode).toBe(0);
+      expect(existsSync(join(home, "data", "db", "pglite", "PG_VERSION"))).toBe(true);
+      // The lock is released when the process ends.
+      expect(existsSync(join(home, "data", "db", "lock"))).toBe(false);
+      const status = json<{ pending: number; migrations: { applied: boolean }[] }>(
+        await cli(["db", "status", "--json"], { NETWORTH_HOME: home }),
+      );
+      expect(status.pending).toBe(0);
+      expect(status.migrations.every((m) => m.applied)).toBe(true);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  describe("belongs to one process at a time", () => {
+    let t: TestTarget;
+    beforeAll(async () => {
+      t = await embedded.create();
+    });
+    afterAll(async () => {
+      await t?.dispose();
+    });
+
+    it("makes a second process wait a bounded time, then fail with a clear message", async () => {
+      const db = await t.open("auto");
+      try {
+        const started = Date.now();
+        const result = await cli(["db", "status"], { ...t.env, NETWORTH_LOCK_TIMEOUT_MS: "1500" });
+        expect(result.exitCode).toBe(1);
+        expect(result.stderr.trim()).toMatch(
+          new RegExp(
+            `^networth: the embedded database \\(.+\\) is in use by another networth process \\(pid ${process.pid}\\); waited 2 s`,
+          ),
+        );
+        expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
+      } finally {
+        await db.close();
+      }
+      // Once the holder lets go, the next process gets in.
+      expect((await cli(["db", "status"], t.env)).exitCode).toBe(0);
+    });
+
+    it("takes over a lock left behind by a process that died", async () => {
+      const lock = join((t.target as { dir: string }).dir, "lock");
+      writeFileSync(lock, "999999999");
+      const result = await cli(["db", "status"], { ...t.env, NETWORTH_LOCK_TIMEOUT_MS: "1000" });
+      expect(result.exitCode).toBe(0);
+      expect(existsSync(lock)).toBe(false);
+    });
+  });
+});
