@@ -1,0 +1,109 @@
+/**
+ * Amounts typed by a user (command-line options, CSV cells) to integer cents, and cents back to
+ * display text. Strict on purpose: a typo in a balance must be an error, never a silently
+ * different number, so nothing is rounded and no locale is guessed.
+ */
+
+import { UsageError } from "../errors.js";
+import { MAX_CENTS } from "./money.js";
+
+/** Options for parseAmount. */
+export interface ParseAmountOptions {
+  /** Accept a leading minus ("-12", "-$12"). Off by default: most amounts are never negative. */
+  allowNegative?: boolean;
+}
+
+// The first group may not start with 0: "0,500" is more likely a European 0.5 than 500.
+const GROUPED = /^[1-9][0-9]{0,2}(?:,[0-9]{3})+$/;
+const PLAIN = /^[0-9]+$/;
+const ALLOWED = /^[0-9.,]$/;
+const ANY_DIGIT = /^\p{Nd}$/u;
+const SPACE = /^\s$/;
+/** MAX_CENTS has 17 integer digits; anything longer (after leading zeros) is out of range. */
+const MAX_WHOLE_DIGITS = (MAX_CENTS / 100n).toString().length;
+
+/**
+ * Integer cents from user text such as "450000", "$450,000.50", "12.5" or (with allowNegative)
+ * "-$12". Throws a UsageError naming the rule that failed, quoting the text.
+ */
+export function parseAmount(text: string, options: ParseAmountOptions = {}): bigint {
+  const fail = (why: string): never => {
+    throw new UsageError(`invalid amount ${JSON.stringify(text)}: ${why}`);
+  };
+
+  let rest = text.trim();
+  if (rest === "") return fail("expected a number such as 1234.56");
+
+  const negative = rest.startsWith("-") || rest.startsWith("$-");
+  if (negative && !options.allowNegative) fail("negative values are not allowed here");
+  if (rest.startsWith("$-")) fail("write the minus sign before the $, as in -$12");
+  if (rest.startsWith("-")) rest = rest.slice(1);
+  if (rest.startsWith("$")) rest = rest.slice(1);
+
+  for (const char of rest) {
+    if (ALLOWED.test(char)) continue;
+    if (char === "$") fail("at most one $, before the digits");
+    if (char === "-") fail("a minus sign is only allowed at the start");
+    if (char === "+") fail("a plus sign is not allowed");
+    if (SPACE.test(char)) fail("spaces are not allowed inside an amount");
+    if (ANY_DIGIT.test(char)) fail("only the digits 0-9 are allowed");
+    fail(`unexpected character ${JSON.stringify(char)}`);
+  }
+
+  const parts = rest.split(".");
+  if (parts.length > 2) fail("more than one decimal point");
+  const [whole = "", fraction] = parts;
+
+  if (whole === "") {
+    fail(fraction === undefined ? "expected digits" : "expected a digit before the decimal point");
+  }
+  if (fraction !== undefined) {
+    if (fraction === "") fail("expected digits after the decimal point");
+    if (fraction.includes(",")) fail("commas are not allowed after the decimal point");
+    if (fraction.length > 2) fail("at most two decimals");
+  }
+  if (!PLAIN.test(whole) && !GROUPED.test(whole)) {
+    fail("commas must separate groups of three digits, as in 1,234,567");
+  }
+
+  const digits = whole.replaceAll(",", "").replace(/^0+(?=.)/, "");
+  // Checked before BigInt() so a megabyte of digits costs nothing.
+  const tooLarge = "larger than 99,999,999,999,999,999.99, the largest amount stored";
+  if (digits.length > MAX_WHOLE_DIGITS) fail(tooLarge);
+  const cents = BigInt(digits) * 100n + BigInt((fraction ?? "").padEnd(2, "0"));
+  if (cents > MAX_CENTS) fail(tooLarge);
+  return negative ? -cents : cents;
+}
+
+const symbols = new Map<string, string>();
+
+/** The display prefix for a currency code: "$" for USD, "€" for EUR, "CHF " when no symbol. */
+function currencyPrefix(currency: string): string {
+  let prefix = symbols.get(currency);
+  if (prefix === undefined) {
+    let symbol = currency;
+    try {
+      const parts = new Intl.NumberFormat("en-US", { style: "currency", currency }).formatToParts(
+        0,
+      );
+      symbol = parts.find((part) => part.type === "currency")?.value ?? currency;
+    } catch {
+      // An unknown code is shown as itself rather than failing a whole report.
+    }
+    prefix = /\p{L}$/u.test(symbol) ? `${symbol} ` : symbol;
+    symbols.set(currency, prefix);
+  }
+  return prefix;
+}
+
+/**
+ * Cents for display: "$1,234.50", "-$1,234.50". Exact (bigint arithmetic only); always two
+ * decimals. For USD the result parses back with parseAmount (allowNegative for negatives).
+ */
+export function formatAmount(cents: bigint, currency = "USD"): string {
+  const negative = cents < 0n;
+  const abs = negative ? -cents : cents;
+  const whole = (abs / 100n).toString().replace(/\B(?=(?:[0-9]{3})+$)/g, ",");
+  const text = `${currencyPrefix(currency)}${whole}.${(abs % 100n).toString().padStart(2, "0")}`;
+  return negative ? `-${text}` : text;
+}
