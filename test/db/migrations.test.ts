@@ -44,6 +44,7 @@ const TABLES: Record<string, string[]> = {
     "currency",
     "created_at",
     "updated_at",
+    "archived_on",
   ],
   account_balances: [
     "id",
@@ -145,6 +146,7 @@ const INDEXES = [
   "idx_account_balances_date",
   "idx_manual_assets_account_id",
   "idx_net_worth_snapshots_user_date",
+  "idx_net_worth_snapshots_date",
   "idx_refresh_logs_user_id",
   "idx_refresh_logs_status",
   "idx_refresh_logs_started_at",
@@ -294,7 +296,7 @@ for (const kind of DATABASE_KINDS) {
       await migrateUp(db.sql, { to: 1 });
       expect((await migrationStatus(db.sql)).applied.map((a) => a.version)).toEqual([1]);
       await migrateUp(db.sql);
-      await migrateDown(db.sql, { steps: 2 });
+      await migrateDown(db.sql, { steps: loadMigrations().length - 1 });
       expect((await migrationStatus(db.sql)).applied.map((a) => a.version)).toEqual([1]);
 
       const edited = loadMigrations().map((m) =>

@@ -1,0 +1,278 @@
+/**
+ * Daily net worth snapshots (docs/schema.md, defects 4, 6, 7 and 9).
+ *
+ * The snapshot of user U on day D: every account of U that counts on D (archived_on IS NULL
+ * OR D < archived_on) at its latest balance dated on or before D, summed into the buckets of
+ * account_bucket(category) with the sign rule: a negative asset balance counts, as its
+ * absolute value, in liability bucket `other`; a negative liability balance in asset bucket
+ * `cash`. A day has a snapshot row exactly when at least one account counts with a balance on
+ * or before it. Money stays exact: NUMERIC in SQL, decimal strings here.
+ */
+
+import type { Sql, TransactionSql } from "postgres";
+import { type AssetBucket, CATEGORY_BUCKETS, type LiabilityBucket } from "../core/buckets.js";
+import { daysBetween, isIsoDate } from "../core/dates.js";
+
+/** Whose snapshots a refresh recomputes: one user's (under asUser), or everyone's (system). */
+export type SnapshotScope = { readonly userId: string } | { readonly allUsers: true };
+
+/** What a refresh did: days in the range, rows inserted or changed, rows deleted. */
+export interface RefreshResult {
+  days: number;
+  upserted: number;
+  deleted: number;
+  /**
+   * All-users scope only: (user, day) snapshots left as they were because a total exceeds
+   * NUMERIC(19,2), so that one user's absurd balances cannot stop everyone's refresh. The
+   * user scope fails instead (numeric field overflow, SQLSTATE 22003). Always 0 when no
+   * total is that large.
+   */
+  overflowed: number;
+}
+
+/** A net_worth_snapshots row; every amount an exact decimal string with two decimals. */
+export interface SnapshotRow {
+  id: string;
+  userId: string;
+  date: string;
+  totalAssets: string;
+  totalLiabilities: string;
+  netWorth: string;
+  assetBreakdown: Record<AssetBucket, string>;
+  liabilityBreakdown: Record<LiabilityBucket, string>;
+  createdAt: Date;
+}
+
+/** The asset breakdown keys (defect 6), in the order of CATEGORY_BUCKETS; snapshots have all. */
+export const ASSET_BUCKETS: readonly AssetBucket[] = [
+  ...new Set(
+    Object.values(CATEGORY_BUCKETS).flatMap((b) => (b.side === "asset" ? [b.bucket] : [])),
+  ),
+];
+/** The liability breakdown keys (defect 6), likewise. */
+export const LIABILITY_BUCKETS: readonly LiabilityBucket[] = [
+  ...new Set(
+    Object.values(CATEGORY_BUCKETS).flatMap((b) => (b.side === "liability" ? [b.bucket] : [])),
+  ),
+];
+
+/** A SQL literal of a bucket name (they are fixed identifiers, no quote can occur). */
+const literal = (name: string) => `'${name}'`;
+
+/**
+ * Every (side, bucket) of a breakdown. Inside the refresh a bucket is its index here (k), and
+ * its running sum the column b<k>: integers hash and compare faster than (side, bucket) text.
+ */
+const KEYS = [
+  ...ASSET_BUCKETS.map((bucket) => ({ side: "asset", bucket })),
+  ...LIABILITY_BUCKETS.map((bucket) => ({ side: "liability", bucket })),
+].map((key, k) => ({ ...key, k, column: `b${k}` }));
+const keyOf = (side: string, bucket: string) =>
+  KEYS.findIndex((key) => key.side === side && key.bucket === bucket);
+const ofSide = (side: string) => KEYS.filter((key) => key.side === side);
+const each = (f: (key: (typeof KEYS)[number]) => string) => KEYS.map(f).join(",\n         ");
+const breakdown = (side: string) =>
+  `jsonb_build_object(${ofSide(side)
+    .map((key) => `${literal(key.bucket)}, ${key.column}`)
+    .join(", ")})`;
+const total = (side: string) =>
+  ofSide(side)
+    .map((key) => key.column)
+    .join(" + ");
+/** The sign rule (defect 7): where a negative balance counts instead of its home bucket. */
+const NEGATIVE_ASSET = keyOf("liability", "other");
+const NEGATIVE_LIABILITY = keyOf("asset", "cash");
+const FIRST_LIABILITY = ofSide("liability")[0]?.k ?? KEYS.length;
+
+/**
+ * One statement: $1 = from, $2 = to (dates), $3 = the user in the user scope. `scope` filters
+ * accounts (alias a) and snapshots (alias s). Never a query per day, account or user:
+ *   1. per account that counts on some day of the range, in date order, its balances from the
+ *      one in effect on `from` (an index lookup of the latest on or before it) up to `to`,
+ *      none dated on or after archived_on;
+ *   2. each balance an event on its first day in the range: its amount enters its bucket (by
+ *      the sign rule) and the previous balance's amount leaves that one's bucket; the first
+ *      balance also makes the account count; an account archived within the range leaves on
+ *      archived_on;
+ *   3. per user, running sums of the events over the days of the range give each day's
+ *      buckets; the days on which at least one account counts are the snapshots;
+ *   4. upserted (rewriting only rows whose values differ) and, in the range, the snapshots of
+ *      days where no account counts deleted (index probes per stored row, whatever the plan).
+ * Sums are unbounded NUMERIC until stored: with skipOverflow, a day whose totals do not fit
+ * NUMERIC(19,2) is left as it was and counted; without, storing it fails the statement.
+ */
+function refreshSql(
+  scope: (alias: string) => string,
+  users: string,
+  skipOverflow: boolean,
+): string {
+  const fits = "(assets < 1e17 AND liabilities < 1e17)";
+  const names = KEYS.map((key) => literal(`${key.side}/${key.bucket}`)).join(", ");
+  const entering = (k: number) => `coalesce(sum(amount) FILTER (WHERE k = ${k}), 0.00)`;
+  const leaving = (k: number) =>
+    `coalesce(sum(previous_amount) FILTER (WHERE previous_k = ${k}), 0.00)`;
+  const bucketOf = (balance: string) =>
+    `CASE WHEN ${balance} >= 0 THEN c.home WHEN ${balance} IS NULL THEN NULL ` +
+    `WHEN c.home < ${FIRST_LIABILITY} ` +
+    `THEN ${NEGATIVE_ASSET} ELSE ${NEGATIVE_LIABILITY} END`;
+  return `
+WITH homes AS (
+  SELECT c AS category, array_position(ARRAY[${names}], x.side || '/' || x.bucket) - 1 AS home
+  FROM unnest(enum_range(NULL::account_category)) AS c, account_bucket(c) AS x
+), counted AS MATERIALIZED (
+  SELECT a.id, a.user_id, a.archived_on, h.home
+  FROM accounts a JOIN homes h ON h.category = a.category
+  WHERE ${scope("a")} AND (a.archived_on IS NULL OR a.archived_on > $1::date)
+), events AS (
+  SELECT c.user_id, greatest(l.date, $1::date) AS day, ${bucketOf("l.balance")} AS k,
+         abs(l.balance) AS amount, ${bucketOf("l.previous")} AS previous_k,
+         -abs(l.previous) AS previous_amount, CASE WHEN l.previous IS NULL THEN 1 ELSE 0 END AS n
+  FROM counted c
+  CROSS JOIN LATERAL (
+    SELECT b.date, b.balance, lag(b.balance) OVER (ORDER BY b.date) AS previous
+    FROM account_balances b
+    WHERE b.account_id = c.id AND b.date <= $2::date
+      AND (c.archived_on IS NULL OR b.date < c.archived_on)
+      AND b.date >= coalesce((SELECT max(m.date) FROM account_balances m
+                              WHERE m.account_id = c.id AND m.date <= $1::date), $1::date)
+  ) l
+  UNION ALL
+  SELECT c.user_id, c.archived_on, ${bucketOf("l.balance")}, -abs(l.balance), NULL, NULL, -1
+  FROM counted c
+  CROSS JOIN LATERAL (
+    SELECT b.balance FROM account_balances b
+    WHERE b.account_id = c.id AND b.date < c.archived_on
+    ORDER BY b.date DESC LIMIT 1
+  ) l
+  WHERE c.archived_on <= $2::date
+), daily AS (
+  SELECT user_id, day, sum(n) AS n,
+         ${each((key) => `${entering(key.k)} + ${leaving(key.k)} AS ${key.column}`)}
+  FROM events GROUP BY user_id, day
+), running AS (
+  SELECT g.user_id, g.day, sum(d.n) OVER w AS n,
+         ${each((key) => `coalesce(sum(d.${key.column}) OVER w, 0.00) AS ${key.column}`)}
+  FROM (
+    SELECT u.user_id, $1::date + i AS day
+    FROM ${users} u CROSS JOIN generate_series(0, $2::date - $1::date) i
+  ) g
+  LEFT JOIN daily d ON d.user_id = g.user_id AND d.day = g.day
+  WINDOW w AS (PARTITION BY g.user_id ORDER BY g.day)
+), totals AS (
+  SELECT user_id, day, ${total("asset")} AS assets, ${total("liability")} AS liabilities,
+         ${breakdown("asset")} AS asset_breakdown,
+         ${breakdown("liability")} AS liability_breakdown
+  FROM running WHERE n > 0
+), upserted AS (
+  INSERT INTO net_worth_snapshots AS s (user_id, date, total_assets, total_liabilities,
+    net_worth, asset_breakdown, liability_breakdown)
+  SELECT user_id, day, assets, liabilities, assets - liabilities, asset_breakdown,
+         liability_breakdown
+  FROM totals
+  WHERE ${skipOverflow ? fits : "TRUE"}
+  ON CONFLICT (user_id, date) DO UPDATE SET
+    total_assets = EXCLUDED.total_assets,
+    total_liabilities = EXCLUDED.total_liabilities,
+    net_worth = EXCLUDED.net_worth,
+    asset_breakdown = EXCLUDED.asset_breakdown,
+    liability_breakdown = EXCLUDED.liability_breakdown
+  WHERE (s.total_assets, s.total_liabilities, s.net_worth, s.asset_breakdown,
+         s.liability_breakdown)
+    IS DISTINCT FROM (EXCLUDED.total_assets, EXCLUDED.total_liabilities, EXCLUDED.net_worth,
+         EXCLUDED.asset_breakdown, EXCLUDED.liability_breakdown)
+  RETURNING 1
+), deleted AS (
+  DELETE FROM net_worth_snapshots s
+  WHERE ${scope("s")} AND s.date BETWEEN $1::date AND $2::date
+    AND NOT EXISTS (
+      SELECT 1 FROM accounts a
+      WHERE a.user_id = s.user_id AND (a.archived_on IS NULL OR s.date < a.archived_on)
+        AND EXISTS (
+          SELECT 1 FROM account_balances b WHERE b.account_id = a.id AND b.date <= s.date))
+  RETURNING 1
+)
+SELECT (SELECT count(*)::int FROM upserted) AS upserted,
+       (SELECT count(*)::int FROM deleted) AS deleted,
+       ${skipOverflow ? `(SELECT count(*)::int FROM totals WHERE NOT ${fits})` : "0"} AS overflowed`;
+}
+
+const REFRESH_USER = refreshSql(
+  (alias) => `${alias}.user_id = $3::uuid`,
+  "(SELECT $3::uuid AS user_id)",
+  false,
+);
+const REFRESH_ALL_USERS = refreshSql(() => "TRUE", "(SELECT DISTINCT user_id FROM counted)", true);
+
+function checkRange(from: string, to: string): void {
+  for (const date of [from, to]) {
+    if (!isIsoDate(date)) throw new RangeError(`not a YYYY-MM-DD date: ${JSON.stringify(date)}`);
+  }
+}
+
+/**
+ * Recomputes the snapshots of every day from..to (inclusive) for the scope, in one statement;
+ * from > to does nothing. Unchanged days are not rewritten: `upserted` counts the rows
+ * inserted or changed, `deleted` the rows of days where no account counts any more. Call the
+ * user scope inside db.asUser(userId, ...) (it filters by user_id as well), the all-users
+ * scope on the system connection. After a change dated D (a balance's date; for a new
+ * archived_on, the earlier of the old and the new one), refreshing D..today is enough.
+ * A day whose totals exceed NUMERIC(19,2) fails a user's refresh (nothing is written) and is
+ * skipped, and counted in `overflowed`, by the all-users one.
+ */
+export async function refreshSnapshots(
+  sql: Sql | TransactionSql,
+  scope: SnapshotScope,
+  from: string,
+  to: string,
+): Promise<RefreshResult> {
+  checkRange(from, to);
+  if (from > to) return { days: 0, upserted: 0, deleted: 0, overflowed: 0 };
+  type Counts = Omit<RefreshResult, "days">[];
+  const run = (tx: Sql | TransactionSql) =>
+    "userId" in scope
+      ? tx.unsafe<Counts>(REFRESH_USER, [from, to, scope.userId])
+      : tx.unsafe<Counts>(REFRESH_ALL_USERS, [from, to]);
+  // Outside a transaction, open one to turn JIT off for this statement alone: a large refresh
+  // is costed high enough for the server to spend most of a second compiling it, for nothing.
+  const [row] =
+    "begin" in sql
+      ? await sql.begin(async (tx) => {
+          await tx`SET LOCAL jit = off`;
+          return run(tx);
+        })
+      : await run(sql);
+  if (!row) throw new Error("the snapshot refresh returned no row");
+  return { days: daysBetween(from, to) + 1, ...row };
+}
+
+/** A breakdown as JSONB of exact two-decimal strings (JSON numbers would become floats). */
+function breakdownAsText(column: string, buckets: readonly string[]): string {
+  const keys = buckets.map(literal).join(", ");
+  return `(SELECT jsonb_object_agg(k, coalesce((${column} ->> k)::numeric(19,2), 0)::text)
+     FROM unnest(ARRAY[${keys}]) AS k)`;
+}
+
+const READ_SQL = `
+SELECT s.id, s.user_id, s.date, s.total_assets::text AS total_assets,
+       s.total_liabilities::text AS total_liabilities, s.net_worth::text AS net_worth,
+       ${breakdownAsText("s.asset_breakdown", ASSET_BUCKETS)} AS asset_breakdown,
+       ${breakdownAsText("s.liability_breakdown", LIABILITY_BUCKETS)} AS liability_breakdown,
+       s.created_at
+FROM net_worth_snapshots s
+WHERE s.user_id = $1::uuid AND s.date BETWEEN $2::date AND $3::date
+ORDER BY s.date`;
+
+/**
+ * The user's snapshots from..to (inclusive), by date. Breakdown values are read as text, so
+ * they stay exact, with every bucket present (a key missing from a stored row reads "0.00").
+ */
+export async function readSnapshots(
+  sql: Sql | TransactionSql,
+  userId: string,
+  from: string,
+  to: string,
+): Promise<SnapshotRow[]> {
+  checkRange(from, to);
+  if (from > to) return [];
+  return sql.unsafe<SnapshotRow[]>(READ_SQL, [userId, from, to]);
+}
