@@ -1,8 +1,19 @@
 import { Command, CommanderError } from "commander";
+import {
+  accountsCommand,
+  archiveCommand,
+  deleteCommand,
+  editCommand,
+  historyCommand,
+} from "./commands/accounts.js";
+import { addAssetCommand, addLiabilityCommand } from "./commands/add.js";
 import type { App } from "./commands/app.js";
 import { configCommand } from "./commands/config.js";
 import { dbCommand } from "./commands/db.js";
+import { logsCommand } from "./commands/logs.js";
 import { loginCommand, logoutCommand, whoamiCommand } from "./commands/session.js";
+import { setBalanceCommand } from "./commands/set-balance.js";
+import { exportCommand, importCommand } from "./commands/transfer.js";
 import { Context } from "./context.js";
 import { describeDatabaseError } from "./db/errors.js";
 import { UserError } from "./errors.js";
@@ -23,7 +34,24 @@ export function buildProgram(app: App): Command {
     )
     .showHelpAfterError("(run with --help for usage)")
     .enablePositionalOptions(false);
-  for (const make of [loginCommand, logoutCommand, whoamiCommand, configCommand, dbCommand]) {
+  for (const make of [
+    loginCommand,
+    logoutCommand,
+    whoamiCommand,
+    configCommand,
+    dbCommand,
+    addAssetCommand,
+    addLiabilityCommand,
+    setBalanceCommand,
+    accountsCommand,
+    historyCommand,
+    editCommand,
+    archiveCommand,
+    deleteCommand,
+    importCommand,
+    exportCommand,
+    logsCommand,
+  ]) {
     program.addCommand(make(app));
   }
   return program;

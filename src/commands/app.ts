@@ -1,6 +1,10 @@
 import type { Command } from "commander";
 import { z } from "zod";
+import { DATE_FORMATS, type DateFormat } from "../config.js";
 import type { Context } from "../context.js";
+import { todayIn } from "../core/dates.js";
+import type { Database } from "../db/connection.js";
+import type { User } from "../db/users.js";
 import { UsageError } from "../errors.js";
 import type { Output } from "../output/output.js";
 
@@ -34,4 +38,31 @@ export const wholeNumber = (what: string, min = 0) =>
 /** Appends an Examples section to a command's help. */
 export function examples(command: Command, lines: string[]): Command {
   return command.addHelpText("after", `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`);
+}
+
+/** A logged-in user's run: the context, the user, the open database and today's date. */
+export interface UserRun {
+  readonly ctx: Context;
+  readonly user: User;
+  readonly db: Database;
+  /** Today in the user's time zone (the process's, or TZ). */
+  readonly today: string;
+  readonly dateFormat: DateFormat;
+}
+
+/** Opens the database and requires a login: the start of every command on user data. */
+export async function userRun(app: App, command: Command): Promise<UserRun> {
+  const ctx = app.context(command);
+  const { user } = await ctx.requireUser();
+  const db = await ctx.database();
+  const format = user.preferences.dateFormat;
+  return {
+    ctx,
+    user,
+    db,
+    today: todayIn(undefined, ctx.now()),
+    dateFormat: (DATE_FORMATS as readonly string[]).includes(format)
+      ? (format as DateFormat)
+      : "MM/DD/YYYY",
+  };
 }

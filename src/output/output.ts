@@ -14,6 +14,8 @@ export interface Output {
   info(text: string): void;
   /** A warning on stderr (suppressed under --json only if quiet too). */
   warn(text: string): void;
+  /** Raw text on stdout, as is (an export). */
+  write(text: string): void;
   /** The one JSON document of a --json run. */
   result(value: unknown): void;
 }
@@ -59,6 +61,9 @@ export function createOutput(
     },
     warn(text) {
       if (!quiet) streams.stderr.write(`warning: ${text}\n`);
+    },
+    write(text) {
+      streams.stdout.write(text);
     },
     result(value) {
       streams.stdout.write(`${toJson(value)}\n`);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MANUAL_TYPES } from "../../src/core/balance-import.js";
 import { ACCOUNT_CATEGORIES, CATEGORY_BUCKETS } from "../../src/core/buckets.js";
 import type { Database } from "../../src/db/connection.js";
 import { DATABASE_KINDS, type TestTarget } from "../support/databases.js";
@@ -25,6 +26,14 @@ describe("the one category-to-bucket mapping", () => {
       expect({ side: row.side, bucket: row.bucket }, row.category).toEqual(
         CATEGORY_BUCKETS[row.category as keyof typeof CATEGORY_BUCKETS],
       );
+    }
+  });
+
+  it("creates imported accounts with the category account_type_config gives their type", async () => {
+    for (const [key, spec] of Object.entries(MANUAL_TYPES)) {
+      const [row] = await db.sql`SELECT category::text AS category FROM account_type_config
+        WHERE type = ${spec.type} AND subtype = ${spec.subtype}`;
+      expect(row?.category, key).toBe(spec.category);
     }
   });
 

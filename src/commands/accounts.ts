@@ -1,0 +1,287 @@
+import { Command } from "commander";
+import { z } from "zod";
+import { resolveAccountRef } from "../core/account-ref.js";
+import { formatAmount } from "../core/amount.js";
+import { bucketFor } from "../core/buckets.js";
+import { daysBetween, formatDate, parseDate } from "../core/dates.js";
+import { centsFromDecimal, Money } from "../core/money.js";
+import {
+  type AccountRow,
+  archiveAccount,
+  deleteAccount,
+  editAccount,
+  getAccount,
+  listAccounts,
+} from "../db/accounts.js";
+import { balanceHistory } from "../db/balances.js";
+import { UsageError, UserError } from "../errors.js";
+import { accountJson, balanceJson } from "../output/models.js";
+import { renderTable } from "../output/table.js";
+import { type App, examples, parseOptions, userRun } from "./app.js";
+import { refreshFrom } from "./effects.js";
+
+const money = (decimal: string | null) =>
+  decimal === null ? "" : formatAmount(centsFromDecimal(decimal));
+
+/** Totals by the snapshot rule: a negative asset is owed, a negative liability is held. */
+function totals(rows: readonly AccountRow[]) {
+  let assets = 0n;
+  let liabilities = 0n;
+  for (const row of rows) {
+    if (row.balance === null || !row.isActive) continue;
+    const counted = bucketFor(row.category, centsFromDecimal(row.balance));
+    if (counted.side === "asset") assets += counted.cents;
+    else liabilities += counted.cents;
+  }
+  return { assets, liabilities, netWorth: assets - liabilities };
+}
+
+function sideTotal(rows: readonly AccountRow[]): bigint {
+  return rows.reduce(
+    (sum, r) => sum + (r.isActive && r.balance !== null ? centsFromDecimal(r.balance) : 0n),
+    0n,
+  );
+}
+
+export function accountsCommand(app: App): Command {
+  const command = new Command("accounts")
+    .description("list your accounts, assets and liabilities, with current balances and net worth")
+    .option("--all", "include archived accounts")
+    .option("--json", "print as JSON")
+    .action(async (raw: { all?: boolean; json?: boolean }, cmd: Command) => {
+      const run = await userRun(app, cmd);
+      const out = app.output(raw);
+      const rows = await run.db.asUser(run.user.id, (tx) =>
+        listAccounts(tx, { includeArchived: Boolean(raw.all) }),
+      );
+      const t = totals(rows);
+      const assets = rows.filter((r) => r.side === "asset");
+      const liabilities = rows.filter((r) => r.side === "liability");
+      if (out.json) {
+        out.result({
+          assets: assets.map((r) => accountJson(r, run.today)),
+          liabilities: liabilities.map((r) => accountJson(r, run.today)),
+          totalAssets: new Money(t.assets),
+          totalLiabilities: new Money(t.liabilities),
+          netWorth: new Money(t.netWorth),
+        });
+        return;
+      }
+      if (rows.length === 0) {
+        out.line(
+          "No accounts yet. Add one with networth add-asset, networth add-liability or networth link.",
+        );
+        return;
+      }
+      for (const [title, group] of [
+        ["Assets", assets],
+        ["Liabilities", liabilities],
+      ] as const) {
+        if (group.length === 0) continue;
+        out.line(title);
+        out.line(
+          renderTable(
+            ["Name", "Type", "Institution", "Balance", "As of", "Age", "Id"],
+            [
+              ...group.map((r) => [
+                r.isActive ? r.name : `${r.name} (archived)`,
+                r.displayName,
+                r.institutionName ?? "manual",
+                money(r.balance),
+                r.balanceDate ? formatDate(r.balanceDate, run.dateFormat) : "no balance",
+                r.balanceDate ? age(r.balanceDate, run.today) : "",
+                r.id.slice(0, 8),
+              ]),
+              ["Total", "", "", formatAmount(sideTotal(group)), "", "", ""],
+            ],
+            ["left", "left", "left", "right", "left", "right", "left"],
+          ),
+        );
+        out.line();
+      }
+      out.line(
+        `Net worth ${formatAmount(t.netWorth)}  (assets ${formatAmount(t.assets)}, liabilities ${formatAmount(t.liabilities)})`,
+      );
+    });
+  return examples(command, [
+    "networth accounts",
+    "networth accounts --all --json | jq '.netWorth'",
+  ]);
+}
+
+function age(date: string, today: string): string {
+  const days = daysBetween(date, today);
+  return days === 0 ? "today" : days === 1 ? "1 day" : `${days} days`;
+}
+
+const RangeInput = z.object({
+  from: z.string().optional(),
+  to: z.string().optional(),
+  json: z.boolean().optional(),
+});
+
+export function historyCommand(app: App): Command {
+  const command = new Command("history")
+    .description("show an account's dated balances, newest first")
+    .argument("<account>", "id, id prefix (4+ characters) or exact name")
+    .option("--from <date>", "first date to show")
+    .option("--to <date>", "last date to show")
+    .option("--json", "print as JSON")
+    .action(async (ref: string, raw: Record<string, unknown>, cmd: Command) => {
+      const input = parseOptions(RangeInput, raw);
+      const run = await userRun(app, cmd);
+      const out = app.output(input);
+      const parse = (d: string | undefined) =>
+        d ? parseDate(d, { format: run.dateFormat, today: run.today }) : undefined;
+      const from = parse(input.from);
+      const to = parse(input.to);
+      if (from && to && from > to) throw new UsageError(`--from ${from} is after --to ${to}`);
+      const { account, rows } = await run.db.asUser(run.user.id, async (tx) => {
+        const account = resolveAccountRef(ref, await listAccounts(tx, { includeArchived: true }));
+        return { account, rows: await balanceHistory(tx, account.id, { from, to }) };
+      });
+      if (out.json) {
+        out.result({ account: accountJson(account, run.today), balances: rows.map(balanceJson) });
+        return;
+      }
+      out.line(`${account.name} (${account.displayName}, ${account.institutionName ?? "manual"})`);
+      if (rows.length === 0) {
+        out.line("No balances in that range.");
+        return;
+      }
+      out.line(
+        renderTable(
+          ["Date", "Balance", "Change", "Available", "Limit", "Source"],
+          rows.map((r, i) => {
+            const older = rows[i + 1];
+            const change = older
+              ? centsFromDecimal(r.balance) - centsFromDecimal(older.balance)
+              : null;
+            return [
+              `${formatDate(r.date, run.dateFormat)}${r.isCurrent ? " *" : ""}`,
+              money(r.balance),
+              change === null ? "" : `${change > 0n ? "+" : ""}${formatAmount(change)}`,
+              money(r.availableBalance),
+              money(r.creditLimit),
+              r.source,
+            ];
+          }),
+          ["left", "right", "right", "right", "right", "left"],
+        ),
+      );
+      out.line("* current value");
+    });
+  return examples(command, [
+    "networth history Home",
+    "networth history 3f2a --from 2025-01-01 --json",
+  ]);
+}
+
+const EditInput = z.object({
+  name: z.string().trim().min(1, "must not be empty").max(255).optional(),
+  description: z.string().trim().min(1, "must not be empty").max(10_000).optional(),
+  notes: z.string().max(10_000).optional(),
+  json: z.boolean().optional(),
+});
+
+export function editCommand(app: App): Command {
+  const command = new Command("edit")
+    .description("rename an account or change its description and notes")
+    .argument("<account>", "id, id prefix (4+ characters) or exact name")
+    .option("--name <name>", "new name")
+    .option("--description <text>", "new description (manual accounts)")
+    .option("--notes <text>", 'new notes (manual accounts; "" clears them)')
+    .option("--json", "print the account as JSON")
+    .action(async (ref: string, raw: Record<string, unknown>, cmd: Command) => {
+      const input = parseOptions(EditInput, raw);
+      if (
+        input.name === undefined &&
+        input.description === undefined &&
+        input.notes === undefined
+      ) {
+        throw new UsageError("nothing to change: give --name, --description or --notes");
+      }
+      const run = await userRun(app, cmd);
+      const out = app.output(input);
+      const account = await run.db.asUser(run.user.id, async (tx) => {
+        const target = resolveAccountRef(ref, await listAccounts(tx, { includeArchived: true }));
+        if (!target.isManual && (input.description !== undefined || input.notes !== undefined)) {
+          throw new UserError(
+            `"${target.name}" is linked through Plaid: only its name can be changed`,
+          );
+        }
+        await editAccount(tx, target.id, {
+          name: input.name,
+          description: input.description,
+          notes: input.notes === undefined ? undefined : input.notes === "" ? null : input.notes,
+        } as Parameters<typeof editAccount>[2]);
+        return getAccount(tx, target.id);
+      });
+      if (out.json) out.result(accountJson(account, run.today));
+      else out.line(`Updated "${account.name}".`);
+    });
+  return examples(command, ['networth edit Home --name "Main house" --notes "appraised 2026-03"']);
+}
+
+export function archiveCommand(app: App): Command {
+  const command = new Command("archive")
+    .description("archive an account: gone from current totals from today, its history kept")
+    .argument("<account>", "id, id prefix (4+ characters) or exact name")
+    .option("--json", "print the account as JSON")
+    .action(async (ref: string, raw: { json?: boolean }, cmd: Command) => {
+      const run = await userRun(app, cmd);
+      const out = app.output(raw);
+      const account = await run.db.asUser(run.user.id, async (tx) => {
+        const target = resolveAccountRef(ref, await listAccounts(tx, { includeArchived: true }));
+        if (!target.isActive) throw new UserError(`"${target.name}" is already archived`);
+        await refreshFrom(tx, run, await archiveAccount(tx, target.id, run.today));
+        return getAccount(tx, target.id);
+      });
+      if (out.json) out.result(accountJson(account, run.today));
+      else
+        out.line(
+          `Archived "${account.name}"; its ${account.balanceCount} balance(s) stay in its history.`,
+        );
+    });
+  return examples(command, ['networth archive "Old car"']);
+}
+
+export function deleteCommand(app: App): Command {
+  const command = new Command("delete")
+    .description("delete an account with its whole history (asks for --yes)")
+    .argument("<account>", "id, id prefix (4+ characters) or exact name")
+    .option("--yes", "really delete it")
+    .option("--json", "print what was deleted as JSON")
+    .action(async (ref: string, raw: { yes?: boolean; json?: boolean }, cmd: Command) => {
+      const run = await userRun(app, cmd);
+      const out = app.output(raw);
+      const deleted = await run.db.asUser(run.user.id, async (tx) => {
+        const target = resolveAccountRef(ref, await listAccounts(tx, { includeArchived: true }));
+        if (!target.isManual) {
+          throw new UserError(
+            `"${target.name}" is linked through Plaid: use networth unlink to remove its item`,
+          );
+        }
+        const history = await balanceHistory(tx, target.id);
+        const span = history.length ? ` from ${history.at(-1)?.date} to ${history[0]?.date}` : "";
+        if (!raw.yes) {
+          throw new UserError(
+            `not deleted: "${target.name}" has ${history.length} balance(s)${span}` +
+              `${target.isManual ? " and its details" : ""}, all of which would be lost. ` +
+              "Run again with --yes to delete, or use networth archive to keep the history.",
+          );
+        }
+        await refreshFrom(tx, run, await deleteAccount(tx, target.id));
+        return { account: accountJson(target, run.today), balancesDeleted: history.length };
+      });
+      if (out.json) out.result(deleted);
+      else
+        out.line(
+          `Deleted "${deleted.account.name}" and its ${deleted.balancesDeleted} balance(s).`,
+        );
+    });
+  return examples(command, [
+    'networth delete "Old car"        # says what would be lost',
+    'networth delete "Old car" --yes',
+  ]);
+}
