@@ -9,10 +9,14 @@ import {
 import { addAssetCommand, addLiabilityCommand } from "./commands/add.js";
 import type { App } from "./commands/app.js";
 import { configCommand } from "./commands/config.js";
+import { cronCommand } from "./commands/cron.js";
 import { dbCommand } from "./commands/db.js";
+import { demoCommand } from "./commands/demo.js";
 import { logsCommand } from "./commands/logs.js";
+import { reportCommand } from "./commands/report.js";
 import { loginCommand, logoutCommand, whoamiCommand } from "./commands/session.js";
 import { setBalanceCommand } from "./commands/set-balance.js";
+import { snapshotCommand } from "./commands/snapshot.js";
 import { exportCommand, importCommand } from "./commands/transfer.js";
 import { Context } from "./context.js";
 import { describeDatabaseError } from "./db/errors.js";
@@ -51,6 +55,10 @@ export function buildProgram(app: App): Command {
     importCommand,
     exportCommand,
     logsCommand,
+    snapshotCommand,
+    cronCommand,
+    reportCommand,
+    demoCommand,
   ]) {
     program.addCommand(make(app));
   }

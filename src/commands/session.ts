@@ -1,7 +1,9 @@
 import { arch, platform } from "node:os";
 import { Command } from "commander";
 import { z } from "zod";
+import type { Context } from "../context.js";
 import { hashToken, newSessionToken, SESSION_DAYS } from "../core/session.js";
+import type { Database } from "../db/connection.js";
 import { deleteSession, loginUser } from "../db/users.js";
 import { VERSION } from "../version.js";
 import { type App, examples, parseOptions, wholeNumber } from "./app.js";
@@ -16,6 +18,30 @@ const LoginInput = z.object({
   json: z.boolean().optional(),
 });
 
+/**
+ * Logs in as `email` on this database (creating the user when new): a new session whose token
+ * only the config file keeps, replacing this config's previous session there.
+ */
+export async function startSession(
+  ctx: Context,
+  db: Database,
+  email: string,
+  days: number = SESSION_DAYS,
+) {
+  const token = newSessionToken();
+  const expiresAt = new Date(ctx.now().getTime() + days * 86_400_000);
+  const result = await loginUser(db.sql, {
+    email,
+    tokenHash: hashToken(token),
+    userAgent: `networth/${VERSION} ${platform()}-${arch()}`,
+    expiresAt,
+  });
+  const previous = ctx.config.sessionToken(db.target.key);
+  if (previous) await deleteSession(db.sql, hashToken(previous));
+  ctx.config.setSessionToken(db.target.key, token);
+  return result;
+}
+
 export function loginCommand(app: App): Command {
   const command = new Command("login")
     .description("log in as a user of the database (created on first login)")
@@ -27,19 +53,12 @@ export function loginCommand(app: App): Command {
       const ctx = app.context(cmd);
       const out = app.output(input);
       const db = await ctx.database();
-      const token = newSessionToken();
-      const days = input.days ?? SESSION_DAYS;
-      const expiresAt = new Date(ctx.now().getTime() + days * 86_400_000);
-      const { user, created, session } = await loginUser(db.sql, {
-        email: input.email,
-        tokenHash: hashToken(token),
-        userAgent: `networth/${VERSION} ${platform()}-${arch()}`,
-        expiresAt,
-      });
-      // Replace any earlier session of ours on this database, then keep only the raw token.
-      const previous = ctx.config.sessionToken(db.target.key);
-      if (previous) await deleteSession(db.sql, hashToken(previous));
-      ctx.config.setSessionToken(db.target.key, token);
+      const { user, created, session } = await startSession(
+        ctx,
+        db,
+        input.email,
+        input.days ?? SESSION_DAYS,
+      );
       if (out.json) {
         out.result({
           user,

@@ -155,3 +155,38 @@ export async function deleteAccount(tx: TransactionSql, id: string): Promise<str
   await tx`DELETE FROM accounts WHERE id = ${id}`;
   return first?.first ?? null;
 }
+
+/** An account's value at the start and end of a range (latest balance on or before each). */
+export interface AccountMove {
+  id: string;
+  name: string;
+  side: "asset" | "liability";
+  before: string | null;
+  after: string | null;
+  /** after - before, as a decimal string (a missing value counts as 0). */
+  change: string;
+}
+
+/**
+ * The accounts whose balance moved most between `from` and `to` (by size of the move), read
+ * from balances with one index lookup per account and date.
+ */
+export async function accountMoves(
+  tx: TransactionSql,
+  from: string,
+  to: string,
+  limit: number,
+): Promise<AccountMove[]> {
+  return tx<AccountMove[]>`
+    SELECT a.id, a.name, (account_bucket(a.category)).side AS side,
+           b0.balance::text AS before, b1.balance::text AS after,
+           (COALESCE(b1.balance, 0) - COALESCE(b0.balance, 0))::text AS change
+    FROM accounts a
+    LEFT JOIN LATERAL (SELECT balance FROM account_balances WHERE account_id = a.id AND date <= ${from}
+                       ORDER BY date DESC LIMIT 1) b0 ON TRUE
+    LEFT JOIN LATERAL (SELECT balance FROM account_balances WHERE account_id = a.id AND date <= ${to}
+                       ORDER BY date DESC LIMIT 1) b1 ON TRUE
+    WHERE COALESCE(b1.balance, 0) <> COALESCE(b0.balance, 0)
+    ORDER BY abs(COALESCE(b1.balance, 0) - COALESCE(b0.balance, 0)) DESC, a.name
+    LIMIT ${limit}`;
+}

@@ -276,3 +276,13 @@ export async function readSnapshots(
   if (from > to) return [];
   return sql.unsafe<SnapshotRow[]>(READ_SQL, [userId, from, to]);
 }
+
+/** The first and last snapshot dates of a user, or null when there are none. */
+export async function snapshotSpan(
+  sql: Sql | TransactionSql,
+  userId: string,
+): Promise<{ first: string; last: string } | null> {
+  const [row] = await sql<{ first: string | null; last: string | null }[]>`
+    SELECT min(date) AS first, max(date) AS last FROM net_worth_snapshots WHERE user_id = ${userId}`;
+  return row?.first && row.last ? { first: row.first, last: row.last } : null;
+}

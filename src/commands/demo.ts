@@ -1,0 +1,39 @@
+import { Command } from "commander";
+import { todayIn } from "../core/dates.js";
+import { DEMO_EMAIL, seedDemo } from "../db/demo.js";
+import { refreshSnapshots } from "../db/snapshots.js";
+import { type App, examples } from "./app.js";
+import { buildReport, renderReport } from "./report.js";
+import { startSession } from "./session.js";
+
+export function demoCommand(app: App): Command {
+  const command = new Command("demo")
+    .description(
+      `create (or reset) a demo user, ${DEMO_EMAIL}, with two years of history, log in as it and show the report`,
+    )
+    .option("--json", "print the report as JSON")
+    .action(async (raw: { json?: boolean }, cmd: Command) => {
+      const ctx = app.context(cmd);
+      const out = app.output(raw);
+      const db = await ctx.database();
+      const today = todayIn(undefined, ctx.now());
+      out.info(`Creating the demo user ${DEMO_EMAIL} with two years of history...`);
+      // Reset: the demo user and everything of theirs (cascade), nobody else.
+      await db.sql`DELETE FROM users WHERE email = ${DEMO_EMAIL}`;
+      const { user } = await startSession(ctx, db, DEMO_EMAIL);
+      await db.asUser(user.id, async (tx) => {
+        const first = await seedDemo(tx, user.id, today);
+        await refreshSnapshots(tx, { userId: user.id }, first, today);
+      });
+      const report = await buildReport(db, user.id, { to: today });
+      if (out.json) {
+        out.result(report);
+        return;
+      }
+      out.info(
+        `Logged in as ${DEMO_EMAIL}. Try networth accounts, networth report --interval week, networth history Home.\n`,
+      );
+      await renderReport(out, report, "MM/DD/YYYY", process.stdout.columns ?? 80);
+    });
+  return examples(command, ["networth demo", "networth demo --json | jq '.current.netWorth'"]);
+}
