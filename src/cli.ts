@@ -12,6 +12,9 @@ import { configCommand } from "./commands/config.js";
 import { cronCommand } from "./commands/cron.js";
 import { dbCommand } from "./commands/db.js";
 import { demoCommand } from "./commands/demo.js";
+import { itemsCommand, unlinkCommand } from "./commands/items.js";
+import { keysCommand } from "./commands/keys.js";
+import { linkCommand } from "./commands/link.js";
 import { logsCommand } from "./commands/logs.js";
 import { reportCommand } from "./commands/report.js";
 import { loginCommand, logoutCommand, whoamiCommand } from "./commands/session.js";
@@ -59,6 +62,10 @@ export function buildProgram(app: App): Command {
     cronCommand,
     reportCommand,
     demoCommand,
+    linkCommand,
+    itemsCommand,
+    unlinkCommand,
+    keysCommand,
   ]) {
     program.addCommand(make(app));
   }

@@ -20,10 +20,14 @@ function describe(candidates: readonly RefCandidate[]): string {
 
 /**
  * Resolves an account reference: a full id, a unique id prefix of at least 4 characters, or
- * an exact name (case-insensitive). An ambiguous or unknown reference is a UserError listing
+ * an exact name (case-insensitive); items are named by institution. An ambiguous or unknown reference is a UserError listing
  * the candidates.
  */
-export function resolveAccountRef<T extends RefCandidate>(ref: string, accounts: readonly T[]): T {
+export function resolveAccountRef<T extends RefCandidate>(
+  ref: string,
+  accounts: readonly T[],
+  noun: "account" | "item" = "account",
+): T {
   const wanted = ref.trim();
   const lower = wanted.toLowerCase();
   if (UUID.test(wanted)) {
@@ -37,11 +41,11 @@ export function resolveAccountRef<T extends RefCandidate>(ref: string, accounts:
   if (matches.length === 1) return matches[0] as T;
   if (matches.length > 1) {
     throw new UserError(
-      `"${wanted}" matches ${matches.length} accounts: ${describe(matches)}; use an id prefix`,
+      `"${wanted}" matches ${matches.length} ${noun}s: ${describe(matches)}; use an id prefix`,
     );
   }
   if (accounts.length === 0) {
-    throw new UserError(`no account matches "${wanted}": you have no accounts yet`);
+    throw new UserError(`no ${noun} matches "${wanted}": you have no ${noun}s yet`);
   }
-  throw new UserError(`no account matches "${wanted}"; your accounts: ${describe(accounts)}`);
+  throw new UserError(`no ${noun} matches "${wanted}"; your ${noun}s: ${describe(accounts)}`);
 }

@@ -12,6 +12,8 @@ export interface Output {
   line(text?: string): void;
   /** A notice on stderr (suppressed under --json and --quiet). */
   info(text: string): void;
+  /** Something the user must see even under --json (it goes to stderr): not under --quiet. */
+  notice(text: string): void;
   /** A warning on stderr (suppressed under --json only if quiet too). */
   warn(text: string): void;
   /** Raw text on stdout, as is (an export). */
@@ -58,6 +60,9 @@ export function createOutput(
     },
     info(text) {
       if (!json && !quiet) streams.stderr.write(`${text}\n`);
+    },
+    notice(text) {
+      if (!quiet) streams.stderr.write(`${text}\n`);
     },
     warn(text) {
       if (!quiet) streams.stderr.write(`warning: ${text}\n`);

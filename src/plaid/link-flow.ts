@@ -1,0 +1,196 @@
+import type { PlaidApi } from "plaid";
+import { type BalanceInput, writeBalances } from "../db/balances.js";
+import type { Database } from "../db/connection.js";
+import {
+  insertItem,
+  listItems,
+  logRefresh,
+  type PlaidAccountInput,
+  reactivateItem,
+  upsertPlaidAccounts,
+} from "../db/plaid.js";
+import { refreshSnapshots } from "../db/snapshots.js";
+import { UserError } from "../errors.js";
+import { plaidAccounts } from "./accounts.js";
+import { toPlaidError } from "./client.js";
+import type { Keyring } from "./crypto.js";
+
+/** What linking needs from the world, passed in so tests can hand over fakes. */
+export interface LinkDeps {
+  readonly db: Database;
+  readonly userId: string;
+  readonly client: PlaidApi;
+  readonly keyring: Keyring;
+  /** Today in the user's time zone. */
+  readonly today: string;
+}
+
+/** What a successful link stored. */
+export interface LinkOutcome {
+  itemId: string;
+  institutionId: string;
+  institutionName: string;
+  accounts: {
+    id: string;
+    name: string;
+    type: string;
+    subtype: string | null;
+    mask: string | null;
+  }[];
+  skipped: { name: string; currency: string }[];
+}
+
+/** Today's balance of each stored account (Plaid's cached or real-time values). */
+export function todaysBalances(
+  accounts: readonly PlaidAccountInput[],
+  ids: ReadonlyMap<string, string>,
+  today: string,
+): BalanceInput[] {
+  return accounts.flatMap((a) => {
+    const accountId = ids.get(a.plaidAccountId);
+    if (a.current === null || !accountId) return [];
+    return [
+      {
+        accountId,
+        date: today,
+        balance: a.current,
+        available: a.available,
+        limit: a.limit,
+        source: "plaid" as const,
+      },
+    ];
+  });
+}
+
+function described(accounts: readonly PlaidAccountInput[], ids: ReadonlyMap<string, string>) {
+  return accounts.map((a) => ({
+    id: ids.get(a.plaidAccountId) ?? "",
+    name: a.name,
+    type: a.type,
+    subtype: a.subtype,
+    mask: a.mask,
+  }));
+}
+
+/** Runs a Plaid call, turning its failure into a PlaidError that carries no secret. */
+export async function plaid<T>(call: () => Promise<{ data: T }>): Promise<T> {
+  try {
+    return (await call()).data;
+  } catch (error) {
+    throw toPlaidError(error);
+  }
+}
+
+/**
+ * After Link: exchanges the public token, refuses a duplicate of an item this user already
+ * linked (and removes the new one at Plaid), then stores the item (token encrypted), its
+ * accounts, their first balances, a refresh log and the snapshots, in one transaction.
+ */
+export async function completeLink(deps: LinkDeps, publicToken: string): Promise<LinkOutcome> {
+  const { client } = deps;
+  const exchange = await plaid(() => client.itemPublicTokenExchange({ public_token: publicToken }));
+  const accessToken = exchange.access_token;
+  let stored = false;
+  try {
+    const accountsResponse = await plaid(() => client.accountsGet({ access_token: accessToken }));
+    const institutionId = accountsResponse.item.institution_id ?? "unknown";
+    const institutionName =
+      institutionId === "unknown"
+        ? "Unknown institution"
+        : (
+            await plaid(() =>
+              client.institutionsGetById({
+                institution_id: institutionId,
+                country_codes: ["US" as never],
+              }),
+            )
+          ).institution.name;
+    const { usd, skipped } = plaidAccounts(accountsResponse.accounts);
+    const masks = usd.map((a) => a.mask ?? "").sort();
+    const outcome = await deps.db.asUser(deps.userId, async (tx) => {
+      const duplicate = (await listItems(tx)).find(
+        (i) =>
+          i.status !== "disconnected" &&
+          i.institutionId === institutionId &&
+          JSON.stringify([...i.masks].sort()) === JSON.stringify(masks.filter(Boolean)),
+      );
+      if (duplicate) {
+        throw new UserError(
+          `${institutionName} with these accounts is already linked (item ${duplicate.id.slice(0, 8)}); ` +
+            `to repair or change it use networth link --update ${duplicate.id.slice(0, 8)}`,
+        );
+      }
+      const itemRowId = await insertItem(tx, {
+        userId: deps.userId,
+        itemId: exchange.item_id,
+        encryptedToken: deps.keyring.encrypt(accessToken, exchange.item_id),
+        institutionId,
+        institutionName,
+      });
+      const ids = await upsertPlaidAccounts(tx, deps.userId, itemRowId, institutionName, usd);
+      await writeBalances(tx, todaysBalances(usd, ids, deps.today));
+      await logRefresh(tx, {
+        userId: deps.userId,
+        itemRowId,
+        type: "manual",
+        status: "success",
+        accountsUpdated: usd.length,
+        errorMessage: skipped.length
+          ? `skipped non-USD accounts: ${skipped.map((s) => s.name).join(", ")}`
+          : null,
+      });
+      await refreshSnapshots(tx, { userId: deps.userId }, deps.today, deps.today);
+      return {
+        itemId: itemRowId,
+        institutionId,
+        institutionName,
+        accounts: described(usd, ids),
+        skipped,
+      };
+    });
+    stored = true;
+    return outcome;
+  } finally {
+    // A link that was refused or failed must not leave a live item at Plaid.
+    if (!stored) await client.itemRemove({ access_token: accessToken }).catch(() => {});
+  }
+}
+
+/**
+ * After update-mode Link: the item is active again with its error cleared, and accounts the
+ * user newly shared are added (with today's balances).
+ */
+export async function completeUpdate(
+  deps: LinkDeps,
+  itemRowId: string,
+  accessToken: string,
+): Promise<LinkOutcome> {
+  const accountsResponse = await plaid(() =>
+    deps.client.accountsGet({ access_token: accessToken }),
+  );
+  const { usd, skipped } = plaidAccounts(accountsResponse.accounts);
+  return deps.db.asUser(deps.userId, async (tx) => {
+    const item = (await listItems(tx)).find((i) => i.id === itemRowId);
+    if (!item) throw new UserError("the item to update is gone");
+    await reactivateItem(tx, itemRowId);
+    const ids = await upsertPlaidAccounts(tx, deps.userId, itemRowId, item.institutionName, usd);
+    const counts = await writeBalances(tx, todaysBalances(usd, ids, deps.today));
+    await logRefresh(tx, {
+      userId: deps.userId,
+      itemRowId,
+      type: "manual",
+      status: "success",
+      accountsUpdated: usd.length,
+      errorMessage: null,
+    });
+    if (counts.earliestChange)
+      await refreshSnapshots(tx, { userId: deps.userId }, counts.earliestChange, deps.today);
+    return {
+      itemId: itemRowId,
+      institutionId: item.institutionId,
+      institutionName: item.institutionName,
+      accounts: described(usd, ids),
+      skipped,
+    };
+  });
+}
