@@ -20,6 +20,7 @@ import { reportCommand } from "./commands/report.js";
 import { loginCommand, logoutCommand, whoamiCommand } from "./commands/session.js";
 import { setBalanceCommand } from "./commands/set-balance.js";
 import { snapshotCommand } from "./commands/snapshot.js";
+import { syncCommand } from "./commands/sync.js";
 import { exportCommand, importCommand } from "./commands/transfer.js";
 import { Context } from "./context.js";
 import { describeDatabaseError } from "./db/errors.js";
@@ -66,6 +67,7 @@ export function buildProgram(app: App): Command {
     itemsCommand,
     unlinkCommand,
     keysCommand,
+    syncCommand,
   ]) {
     program.addCommand(make(app));
   }

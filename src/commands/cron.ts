@@ -13,7 +13,8 @@ const quote = (value: string) =>
   /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
 
 /**
- * The crontab block: every day at 06:15, snapshots for every user, logged to a file. Absolute
+ * The crontab block: every day at 06:15, a sync of every linked item, then snapshots for
+ * every user, logged to a file. Absolute
  * paths, because cron's PATH and working directory are not the user's.
  */
 export function cronBlock(options: {
@@ -25,7 +26,10 @@ export function cronBlock(options: {
   const env = options.home ? `NETWORTH_HOME=${quote(options.home)} ` : "";
   const networth = `${env}${quote(options.node)} ${quote(options.bin)}`;
   const log = `>> ${quote(options.log)} 2>&1`;
-  return [BEGIN, `15 6 * * * ${networth} snapshot --all-users --quiet ${log}`, END].join("\n");
+  // `;`, not `&&`: snapshots are taken even when an item fails to sync (sync then exits 1).
+  const sync = `${networth} sync --all-users --scheduled --quiet ${log}`;
+  const snapshot = `${networth} snapshot --all-users --quiet ${log}`;
+  return [BEGIN, `15 6 * * * ${sync}; ${snapshot}`, END].join("\n");
 }
 
 /** The crontab with our block added, or replaced if one is there; unchanged if identical. */
@@ -51,7 +55,7 @@ function readCrontab(): string {
 
 export function cronCommand(app: App): Command {
   const command = new Command("cron")
-    .description("print the crontab lines that keep snapshots current every day, or --install them")
+    .description("print the crontab line that syncs and snapshots every day, or --install it")
     .option("--install", "add them to your crontab (running it again changes nothing)")
     .option("--json", "print the lines as JSON")
     .action((raw: { install?: boolean; json?: boolean }, cmd: Command) => {

@@ -1,29 +1,14 @@
 import { Command } from "commander";
 import { z } from "zod";
-import { disconnectItem, type ItemRow, itemToken, listItems, purgeItem } from "../db/plaid.js";
+import { itemAdvice } from "../core/item-advice.js";
+import { disconnectItem, itemToken, listItems, purgeItem } from "../db/plaid.js";
 import { UserError } from "../errors.js";
 import { renderTable } from "../output/table.js";
 import { type App, examples, parseOptions, userRun } from "./app.js";
 import { refreshFrom } from "./effects.js";
 import { plaidDeps, resolveItem } from "./plaid-deps.js";
 
-/** What the user should do about an item's state, or null when nothing. */
-export function itemAdvice(item: Pick<ItemRow, "id" | "status" | "errorCode">): string | null {
-  const ref = item.id.slice(0, 8);
-  if (item.status === "disconnected")
-    return "unlinked; its history is kept (networth link to connect again)";
-  if (item.status !== "error") return null;
-  switch (item.errorCode) {
-    case "ITEM_LOGIN_REQUIRED":
-    case "PENDING_EXPIRATION":
-      return `the bank needs you to log in again: networth link --update ${ref}`;
-    case "INVALID_ACCESS_TOKEN":
-    case "ITEM_NOT_FOUND":
-      return "Plaid no longer knows this item: networth link to connect the bank again";
-    default:
-      return `Plaid reports ${item.errorCode ?? "an error"}: try networth link --update ${ref}`;
-  }
-}
+export { itemAdvice };
 
 export function itemsCommand(app: App): Command {
   const command = new Command("items")

@@ -1,4 +1,5 @@
 import type { PlaidApi } from "plaid";
+import type { Context } from "../context.js";
 import { resolveAccountRef } from "../core/account-ref.js";
 import type { Database } from "../db/connection.js";
 import { type ItemRow, listItems } from "../db/plaid.js";
@@ -7,11 +8,18 @@ import type { UserRun } from "./app.js";
 
 /** The Plaid client and the token keyring for a run, created from the environment and config. */
 export async function plaidDeps(run: UserRun): Promise<{ client: PlaidApi; keyring: Keyring }> {
+  return plaidClientAndKeys(run.ctx);
+}
+
+/** plaidDeps without a login: for the cross-user jobs (sync --all-users, webhooks). */
+export async function plaidClientAndKeys(
+  ctx: Context,
+): Promise<{ client: PlaidApi; keyring: Keyring }> {
   const [{ plaidSettings, createPlaidClient }, { loadKeyring }] = await Promise.all([
     import("../plaid/client.js"),
     import("../plaid/crypto.js"),
   ]);
-  const { config, env, paths } = run.ctx;
+  const { config, env, paths } = ctx;
   const settings = plaidSettings(env, {
     clientId: config.get("plaid.clientId"),
     secret: config.get("plaid.secret"),

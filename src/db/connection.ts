@@ -54,18 +54,29 @@ export function connectionOptions(): Options<Record<string, postgres.PostgresTyp
   };
 }
 
+/**
+ * A transaction on `sql` scoped to one user: role networth_app (row level security applies,
+ * no bypass) and auth.uid() = userId. Database.asUser is this on the shared connection; a
+ * reserved connection uses it directly.
+ */
+export function userTransaction<T>(
+  sql: Sql,
+  userId: string,
+  fn: (tx: TransactionSql) => Promise<T>,
+): Promise<T> {
+  return sql.begin(async (tx) => {
+    await tx`SELECT set_config('role', 'networth_app', true),
+                    set_config('networth.user_id', ${userId}, true)`;
+    return fn(tx);
+  }) as Promise<T>;
+}
+
 function wrap(sql: Sql, target: DatabaseTarget, closeExtra: () => Promise<void>): Database {
   let closed = false;
   return {
     sql,
     target,
-    asUser(userId, fn) {
-      return sql.begin(async (tx) => {
-        await tx`SELECT set_config('role', 'networth_app', true),
-                        set_config('networth.user_id', ${userId}, true)`;
-        return fn(tx);
-      }) as Promise<Awaited<ReturnType<typeof fn>>>;
-    },
+    asUser: (userId, fn) => userTransaction(sql, userId, fn),
     async close() {
       if (closed) return;
       closed = true;
@@ -76,7 +87,8 @@ function wrap(sql: Sql, target: DatabaseTarget, closeExtra: () => Promise<void>)
 }
 
 async function openServer(target: Extract<DatabaseTarget, { kind: "server" }>): Promise<Database> {
-  const sql = postgres(target.url, { ...connectionOptions(), max: 4 });
+  // Room for the sync's concurrent items (each may hold a connection) and one more.
+  const sql = postgres(target.url, { ...connectionOptions(), max: 6 });
   try {
     await sql`SELECT 1`;
   } catch (error) {

@@ -227,9 +227,11 @@ describe("networth cron", () => {
     const env = { NETWORTH_HOME: home, PATH: `${bin}:${process.env.PATH}` };
     const printed = await cli(["cron"], env);
     expect(printed.exitCode).toBe(0);
+    const networth = `NETWORTH_HOME=${home} /\\S+/node /\\S+/bin/networth`;
+    const log = `>> ${home}/data/cron.log 2>&1`;
     expect(printed.stdout).toMatch(
       new RegExp(
-        `^15 6 \\* \\* \\* NETWORTH_HOME=${home} /\\S+/node /\\S+/bin/networth snapshot --all-users --quiet >> ${home}/data/cron.log 2>&1$`,
+        `^15 6 \\* \\* \\* ${networth} sync --all-users --scheduled --quiet ${log}; ${networth} snapshot --all-users --quiet ${log}$`,
         "m",
       ),
     );

@@ -1,0 +1,19 @@
+import type { ItemRow } from "../db/plaid.js";
+
+/** What the user should do about an item's state, or null when nothing. */
+export function itemAdvice(item: Pick<ItemRow, "id" | "status" | "errorCode">): string | null {
+  const ref = item.id.slice(0, 8);
+  if (item.status === "disconnected")
+    return "unlinked; its history is kept (networth link to connect again)";
+  if (item.status !== "error") return null;
+  switch (item.errorCode) {
+    case "ITEM_LOGIN_REQUIRED":
+    case "PENDING_EXPIRATION":
+      return `the bank needs you to log in again: networth link --update ${ref}`;
+    case "INVALID_ACCESS_TOKEN":
+    case "ITEM_NOT_FOUND":
+      return "Plaid no longer knows this item: networth link to connect the bank again";
+    default:
+      return `Plaid reports ${item.errorCode ?? "an error"}: try networth link --update ${ref}`;
+  }
+}

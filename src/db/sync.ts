@@ -1,0 +1,103 @@
+import type { Sql, TransactionSql } from "postgres";
+
+type Queryable = Sql | TransactionSql;
+
+/** An item to sync: who owns it and its encrypted token. */
+export interface SyncableItem {
+  id: string;
+  userId: string;
+  itemId: string;
+  institutionName: string;
+  accessToken: string;
+  status: string;
+}
+
+/**
+ * Items with a token (not unlinked), of one user or of every user (system connection),
+ * optionally only some; oldest first so output is stable.
+ */
+export async function syncableItems(
+  sql: Queryable,
+  filter: { userId?: string | undefined; itemIds?: readonly string[] | undefined },
+): Promise<SyncableItem[]> {
+  return sql<SyncableItem[]>`
+    SELECT id, user_id, item_id, institution_name, access_token, status::text AS status
+    FROM plaid_items
+    WHERE access_token IS NOT NULL AND status <> 'disconnected'
+      AND (${filter.userId ?? null}::uuid IS NULL OR user_id = ${filter.userId ?? null}::uuid)
+      AND (${filter.itemIds ? sql.array([...filter.itemIds]) : null}::uuid[] IS NULL
+           OR id = ANY(${filter.itemIds ? sql.array([...filter.itemIds]) : null}::uuid[]))
+    ORDER BY created_at, id`;
+}
+
+/** Closes an item's refresh logs left pending by a process that died, as failed. */
+export async function closeInterrupted(sql: Queryable, itemRowId: string): Promise<number> {
+  const rows = await sql`
+    UPDATE data_refresh_logs
+    SET status = 'failed', error_message = 'interrupted', completed_at = NOW()
+    WHERE plaid_item_id = ${itemRowId} AND status = 'pending'
+    RETURNING id`;
+  return rows.length;
+}
+
+/** A refresh log in state pending, committed on its own so a killed run leaves a trace. */
+export async function startRefresh(
+  sql: Queryable,
+  userId: string,
+  itemRowId: string,
+  type: "manual" | "scheduled" | "webhook",
+): Promise<string> {
+  const [row] = await sql<{ id: string }[]>`
+    INSERT INTO data_refresh_logs (user_id, plaid_item_id, refresh_type, status)
+    VALUES (${userId}, ${itemRowId}, ${type}, 'pending') RETURNING id`;
+  if (!row) throw new Error("refresh log insert returned nothing");
+  return row.id;
+}
+
+export async function finishRefresh(
+  sql: Queryable,
+  logId: string,
+  result: {
+    status: "success" | "partial_success" | "failed";
+    accountsUpdated: number;
+    errorMessage: string | null;
+  },
+): Promise<void> {
+  await sql`
+    UPDATE data_refresh_logs
+    SET status = ${result.status}, accounts_updated = ${result.accountsUpdated},
+        error_message = ${result.errorMessage}, completed_at = NOW()
+    WHERE id = ${logId}`;
+}
+
+/** Archives (from `on`) the item's active accounts Plaid no longer returns; returns how many. */
+export async function deactivateMissing(
+  tx: TransactionSql,
+  itemRowId: string,
+  returned: readonly string[],
+  on: string,
+): Promise<number> {
+  const rows = await tx`
+    UPDATE accounts SET is_active = FALSE, archived_on = ${on}
+    WHERE plaid_item_id = ${itemRowId} AND is_active
+      AND NOT (plaid_account_id = ANY(${tx.array([...returned])}::text[]))
+    RETURNING id`;
+  return rows.length;
+}
+
+/** Sets an item's health; a success also stamps last_successful_update. */
+export async function setItemHealth(
+  sql: Queryable,
+  itemRowId: string,
+  health: {
+    status: "active" | "error" | "disconnected";
+    errorCode: string | null;
+    succeeded: boolean;
+  },
+): Promise<void> {
+  await sql`
+    UPDATE plaid_items
+    SET status = ${health.status}, error_code = ${health.errorCode},
+        last_successful_update = CASE WHEN ${health.succeeded} THEN NOW() ELSE last_successful_update END
+    WHERE id = ${itemRowId}`;
+}

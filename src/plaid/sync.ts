@@ -1,0 +1,323 @@
+import type { PlaidApi } from "plaid";
+import type { Sql, TransactionSql } from "postgres";
+import { itemAdvice } from "../core/item-advice.js";
+import { writeBalances } from "../db/balances.js";
+import { type Database, userTransaction } from "../db/connection.js";
+import { upsertPlaidAccounts } from "../db/plaid.js";
+import { refreshSnapshots } from "../db/snapshots.js";
+import {
+  closeInterrupted,
+  deactivateMissing,
+  finishRefresh,
+  type SyncableItem,
+  setItemHealth,
+  startRefresh,
+  syncableItems,
+} from "../db/sync.js";
+import { plaidAccounts } from "./accounts.js";
+import { PlaidError } from "./client.js";
+import type { Keyring } from "./crypto.js";
+import { plaid, todaysBalances } from "./link-flow.js";
+import { DEFAULT_RETRY, type RetryPolicy, withRetries } from "./retry.js";
+
+/** What a sync needs from the world, passed in so tests can hand over fakes. */
+export interface SyncDeps {
+  readonly db: Database;
+  readonly client: PlaidApi;
+  readonly keyring: Keyring;
+  /** Today in the user's time zone: the date of the balances written. */
+  readonly today: string;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+  readonly retry?: RetryPolicy;
+}
+
+/** What to sync and how. */
+export interface SyncOptions {
+  /** Only this user's items; omitted: every user's (the cron job, on the system connection). */
+  readonly userId?: string | undefined;
+  /** Only these plaid_items row ids. */
+  readonly itemIds?: readonly string[] | undefined;
+  /** /accounts/balance/get (real time, billed per call) instead of /accounts/get (cached). */
+  readonly live?: boolean | undefined;
+  readonly refreshType: "manual" | "scheduled" | "webhook";
+  /** Items in flight at once (default 4). */
+  readonly concurrency?: number | undefined;
+  /** How long to wait for another sync holding an item before skipping it (default 3 s). */
+  readonly lockWaitMs?: number | undefined;
+  readonly onProgress?: ((event: SyncProgress) => void) | undefined;
+}
+
+export type SyncProgress =
+  | { kind: "start"; item: { id: string; institutionName: string } }
+  | {
+      kind: "retry";
+      item: { id: string; institutionName: string };
+      attempt: number;
+      delayMs: number;
+      reason: string;
+    }
+  | { kind: "done"; result: SyncItemResult };
+
+/** One item's outcome. */
+export interface SyncItemResult {
+  id: string;
+  userId: string;
+  institutionName: string;
+  status: "success" | "partial_success" | "failed" | "skipped";
+  accountsUpdated: number;
+  accountsAdded: number;
+  accountsDeactivated: number;
+  errorCode: string | null;
+  message: string | null;
+  advice: string | null;
+}
+
+/** Never retried, and what each does to the item (DESIGN.md). */
+const DISCONNECTING = new Set(["INVALID_ACCESS_TOKEN", "ITEM_NOT_FOUND"]);
+
+/** Runs fn over items with at most `limit` in flight; results in input order. */
+async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** The item's lock: on a server an advisory lock on a reserved connection, held to the end. */
+interface ItemLock {
+  readonly sql: Sql;
+  /** A transaction on the lock's connection, scoped to a user when one is given. */
+  transaction<T>(userId: string | null, fn: (tx: TransactionSql) => Promise<T>): Promise<T>;
+  release(): Promise<void>;
+}
+
+/**
+ * postgres.js has no begin() on a reserved connection: the transaction is spelled out, on
+ * that one connection, the same way userTransaction scopes it.
+ */
+async function reservedTransaction<T>(
+  sql: Sql,
+  userId: string | null,
+  fn: (tx: TransactionSql) => Promise<T>,
+): Promise<T> {
+  await sql.unsafe("BEGIN");
+  try {
+    if (userId) {
+      await sql`SELECT set_config('role', 'networth_app', true), set_config('networth.user_id', ${userId}, true)`;
+    }
+    const value = await fn(sql as unknown as TransactionSql);
+    await sql.unsafe("COMMIT");
+    return value;
+  } catch (error) {
+    await sql.unsafe("ROLLBACK").catch(() => {});
+    throw error;
+  }
+}
+
+async function lockItem(db: Database, itemRowId: string, waitMs: number): Promise<ItemLock | null> {
+  // The embedded database belongs to this process alone (its file lock): nobody to race.
+  if (db.target.kind === "embedded") {
+    return {
+      sql: db.sql,
+      transaction: (userId, fn) =>
+        userId ? userTransaction(db.sql, userId, fn) : (db.sql.begin(fn) as Promise<never>),
+      release: async () => {},
+    };
+  }
+  const reserved = await db.sql.reserve();
+  const key = `networth.sync:${itemRowId}`;
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const [row] = await reserved<
+      { locked: boolean }[]
+    >`SELECT pg_try_advisory_lock(hashtext(${key})) AS locked`;
+    if (row?.locked) {
+      return {
+        sql: reserved,
+        transaction: (userId, fn) => reservedTransaction(reserved, userId, fn),
+        release: async () => {
+          await reserved`SELECT pg_advisory_unlock(hashtext(${key}))`.catch(() => {});
+          reserved.release();
+        },
+      };
+    }
+    if (Date.now() >= deadline) {
+      reserved.release();
+      return null;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function result(
+  item: SyncableItem,
+  fields: Partial<SyncItemResult> & Pick<SyncItemResult, "status">,
+): SyncItemResult {
+  return {
+    id: item.id,
+    userId: item.userId,
+    institutionName: item.institutionName,
+    accountsUpdated: 0,
+    accountsAdded: 0,
+    accountsDeactivated: 0,
+    errorCode: null,
+    message: null,
+    advice: null,
+    ...fields,
+  };
+}
+
+async function syncOne(
+  deps: SyncDeps,
+  item: SyncableItem,
+  options: SyncOptions,
+): Promise<SyncItemResult> {
+  const ref = { id: item.id, institutionName: item.institutionName };
+  options.onProgress?.({ kind: "start", item: ref });
+  const lock = await lockItem(deps.db, item.id, options.lockWaitMs ?? 3_000);
+  if (!lock) {
+    return result(item, {
+      status: "skipped",
+      message: "another sync is updating this item; skipped it",
+    });
+  }
+  try {
+    // We hold the item: a pending log of it now can only be a dead process's.
+    await closeInterrupted(lock.sql, item.id);
+    const logId = await startRefresh(lock.sql, item.userId, item.id, options.refreshType);
+    const accessToken = deps.keyring.decrypt(item.accessToken, item.itemId);
+    let accounts: Awaited<ReturnType<PlaidApi["accountsGet"]>>["data"]["accounts"];
+    try {
+      const response = await withRetries(
+        () =>
+          plaid(() =>
+            options.live
+              ? deps.client.accountsBalanceGet({ access_token: accessToken })
+              : deps.client.accountsGet({ access_token: accessToken }),
+          ),
+        deps.retry ?? DEFAULT_RETRY,
+        {
+          sleep: deps.sleep,
+          random: deps.random,
+          onRetry: (attempt, delayMs, error) =>
+            options.onProgress?.({
+              kind: "retry",
+              item: ref,
+              attempt,
+              delayMs,
+              reason: error instanceof PlaidError ? error.errorCode : String(error),
+            }),
+        },
+      );
+      accounts = response.accounts;
+    } catch (error) {
+      const code = error instanceof PlaidError ? error.errorCode : "UNEXPECTED";
+      const message =
+        error instanceof PlaidError
+          ? error.message
+          : `unexpected error: ${(error as Error).message}`;
+      const status = DISCONNECTING.has(code)
+        ? "disconnected"
+        : error instanceof PlaidError && error.errorType === "ITEM_ERROR"
+          ? "error"
+          : null;
+      await lock.transaction(null, async (tx) => {
+        if (status) await setItemHealth(tx, item.id, { status, errorCode: code, succeeded: false });
+        await finishRefresh(tx, logId, {
+          status: "failed",
+          accountsUpdated: 0,
+          errorMessage: message,
+        });
+      });
+      const advice = status
+        ? itemAdvice({ id: item.id, status, errorCode: code })
+        : "try again later (networth sync)";
+      return result(item, { status: "failed", errorCode: code, message, advice });
+    }
+
+    const { usd, skipped } = plaidAccounts(accounts);
+    const missingBalance = usd.filter((a) => a.current === null).map((a) => a.name);
+    return await lock.transaction(item.userId, async (tx) => {
+      const before = new Set(await knownAccounts(tx, item.id));
+      const ids = await upsertPlaidAccounts(tx, item.userId, item.id, item.institutionName, usd);
+      const added = usd.filter((a) => !before.has(a.plaidAccountId)).length;
+      const deactivated = await deactivateMissing(
+        tx,
+        item.id,
+        accounts.map((a) => a.account_id),
+        deps.today,
+      );
+      const counts = await writeBalances(tx, todaysBalances(usd, ids, deps.today));
+      await setItemHealth(tx, item.id, { status: "active", errorCode: null, succeeded: true });
+      const notes = [
+        ...(skipped.length
+          ? [
+              `skipped non-USD accounts: ${skipped.map((s) => `${s.name} (${s.currency})`).join(", ")}`,
+            ]
+          : []),
+        ...(missingBalance.length
+          ? [`no balance from Plaid for: ${missingBalance.join(", ")}`]
+          : []),
+      ];
+      const status = missingBalance.length ? "partial_success" : "success";
+      const updated = usd.length - missingBalance.length;
+      await finishRefresh(tx, logId, {
+        status,
+        accountsUpdated: updated,
+        errorMessage: notes.join("; ") || null,
+      });
+      const from = deactivated > 0 ? deps.today : counts.earliestChange;
+      if (from !== null && from <= deps.today)
+        await refreshSnapshots(tx, { userId: item.userId }, from, deps.today);
+      return result(item, {
+        status,
+        accountsUpdated: updated,
+        accountsAdded: added,
+        accountsDeactivated: deactivated,
+        message: notes.join("; ") || null,
+      });
+    });
+  } catch (error) {
+    // A failure of our own (database, key): reported per item, never stopping the others.
+    const message = error instanceof Error ? error.message : String(error);
+    return result(item, { status: "failed", errorCode: "NETWORTH_ERROR", message, advice: null });
+  } finally {
+    await lock.release();
+  }
+}
+
+async function knownAccounts(tx: TransactionSql, itemRowId: string): Promise<string[]> {
+  const rows = await tx<{ plaidAccountId: string }[]>`
+    SELECT plaid_account_id FROM accounts WHERE plaid_item_id = ${itemRowId}`;
+  return rows.map((r) => r.plaidAccountId);
+}
+
+/**
+ * Syncs balances for every linked item in scope, a bounded number at a time. Each item: a
+ * pending refresh log (committed first, so a killed run leaves a trace the next run closes as
+ * interrupted), the fetch with retries, then one transaction that writes today's balances, new
+ * and vanished accounts, the item's health, the log and the snapshots. One item's failure never
+ * stops the others.
+ */
+export async function syncItems(deps: SyncDeps, options: SyncOptions): Promise<SyncItemResult[]> {
+  const items = await syncableItems(deps.db.sql, {
+    userId: options.userId,
+    itemIds: options.itemIds,
+  });
+  return mapLimit(items, Math.max(1, options.concurrency ?? 4), async (item) => {
+    const outcome = await syncOne(deps, item, options);
+    options.onProgress?.({ kind: "done", result: outcome });
+    return outcome;
+  });
+}

@@ -1,0 +1,222 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { PlaidApi } from "plaid";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { todayIn } from "../../src/core/dates.js";
+import type { Database } from "../../src/db/connection.js";
+import { createPlaidClient, plaidSettings } from "../../src/plaid/client.js";
+import { type Keyring, loadKeyring } from "../../src/plaid/crypto.js";
+import { completeLink } from "../../src/plaid/link-flow.js";
+import { type SyncDeps, syncItems } from "../../src/plaid/sync.js";
+import { DATABASE_KINDS, type TestTarget } from "../support/databases.js";
+import { type FakePlaid, startFakePlaid } from "../support/fake-plaid.js";
+
+const today = todayIn();
+const bank = (prefix: string) => [
+  {
+    name: `${prefix} Checking`,
+    type: "depository",
+    subtype: "checking",
+    current: 110,
+    available: 100,
+    mask: `${prefix}01`,
+  },
+  {
+    name: `${prefix} Card`,
+    type: "credit",
+    subtype: "credit card",
+    current: 410,
+    limit: 2000,
+    mask: `${prefix}02`,
+  },
+];
+
+for (const kind of DATABASE_KINDS) {
+  describe.skipIf(!kind.available)(`sync on the ${kind.name} database`, () => {
+    let t: TestTarget;
+    let db: Database;
+    let fake: FakePlaid;
+    let client: PlaidApi;
+    let keyring: Keyring;
+    let keysDir: string;
+    let userId: string;
+    const plaidIds: string[] = [];
+    const sleeps: number[] = [];
+    let deps: SyncDeps;
+
+    beforeAll(async () => {
+      t = await kind.create();
+      db = await t.open("auto");
+      fake = await startFakePlaid();
+      client = await createPlaidClient(
+        plaidSettings(
+          { PLAID_CLIENT_ID: fake.clientId, PLAID_SECRET: fake.secret, PLAID_BASE_URL: fake.url },
+          {},
+        ),
+      );
+      keysDir = mkdtempSync(join(tmpdir(), "networth-keys-"));
+      keyring = loadKeyring({ env: {}, keysDir, create: true });
+      const [user] = await db.sql<
+        { id: string }[]
+      >`INSERT INTO users (email) VALUES ('sync@example.com') RETURNING id`;
+      userId = user?.id as string;
+      deps = {
+        db,
+        client,
+        keyring,
+        today,
+        sleep: async (ms) => void sleeps.push(ms),
+        random: () => 0.5,
+      };
+      for (const prefix of ["A", "B", "C"]) {
+        const { item, publicToken } = fake.createItem({ accounts: bank(prefix) });
+        plaidIds.push(item.itemId);
+        await completeLink({ db, userId, client, keyring, today }, publicToken);
+      }
+    });
+    afterAll(async () => {
+      await fake?.close();
+      await t?.dispose();
+      rmSync(keysDir, { recursive: true, force: true });
+    });
+    beforeEach(() => {
+      sleeps.length = 0;
+    });
+
+    async function balancesToday(): Promise<number> {
+      const [row] = await db.sql<
+        { n: number }[]
+      >`SELECT count(*)::int AS n FROM account_balances WHERE date = ${today}`;
+      return row?.n as number;
+    }
+
+    it("syncs every item, and a second sync the same day adds no rows", async () => {
+      fake.setBalance(plaidIds[0] as string, "A Checking", { current: 150.25, available: 140 });
+      const results = await syncItems(deps, { userId, refreshType: "manual" });
+      expect(results.map((r) => r.message ?? r.status)).toEqual(["success", "success", "success"]);
+      const [balance] =
+        await db.sql`SELECT b.balance::text AS balance, b.available_balance::text AS available
+        FROM account_balances b JOIN accounts a ON a.id = b.account_id WHERE a.name = 'A Checking' AND b.date = ${today}`;
+      expect(balance).toEqual({ balance: "150.25", available: "140.00" });
+      const rows = await balancesToday();
+      expect(rows).toBe(6);
+      await syncItems(deps, { userId, refreshType: "scheduled" });
+      expect(await balancesToday()).toBe(rows);
+      const [log] =
+        await db.sql`SELECT refresh_type::text AS type, status::text AS status, accounts_updated
+        FROM data_refresh_logs ORDER BY started_at DESC LIMIT 1`;
+      expect(log).toEqual({ type: "scheduled", status: "success", accountsUpdated: 2 });
+      const [snapshot] =
+        await db.sql`SELECT net_worth::text AS nw FROM net_worth_snapshots WHERE date = ${today}`;
+      // 150.25 + 110 + 110 - 3 * 410
+      expect(snapshot?.nw).toBe("-859.75");
+    });
+
+    it("adds accounts Plaid now returns and archives those it no longer does", async () => {
+      fake.addAccount(plaidIds[1] as string, {
+        name: "B Savings",
+        type: "depository",
+        subtype: "savings",
+        current: 5,
+        mask: "B03",
+      });
+      fake.removeAccount(plaidIds[1] as string, "B Card");
+      const [b] = (await syncItems(deps, { userId, refreshType: "manual" })).filter(
+        (r) => r.institutionName && r.accountsAdded + r.accountsDeactivated > 0,
+      );
+      expect(b).toMatchObject({ status: "success", accountsAdded: 1, accountsDeactivated: 1 });
+      const accounts =
+        await db.sql`SELECT name, is_active, archived_on FROM accounts WHERE name IN ('B Savings', 'B Card') ORDER BY name`;
+      expect(accounts).toEqual([
+        { name: "B Card", isActive: false, archivedOn: today },
+        { name: "B Savings", isActive: true, archivedOn: null },
+      ]);
+    });
+
+    it("marks one item that needs a login, syncs the others, and says what to do", async () => {
+      fake.setItemError(plaidIds[2] as string, "ITEM_LOGIN_REQUIRED");
+      const results = await syncItems(deps, { userId, refreshType: "manual" });
+      expect(results.map((r) => r.status)).toEqual(["success", "success", "failed"]);
+      expect(results[2]).toMatchObject({
+        errorCode: "ITEM_LOGIN_REQUIRED",
+        advice: expect.stringMatching(/networth link --update [0-9a-f]{8}/),
+      });
+      const [item] =
+        await db.sql`SELECT status::text AS status, error_code FROM plaid_items WHERE item_id = ${plaidIds[2] as string}`;
+      expect(item).toEqual({ status: "error", errorCode: "ITEM_LOGIN_REQUIRED" });
+      const [log] =
+        await db.sql`SELECT l.status::text AS status, l.error_message FROM data_refresh_logs l
+        JOIN plaid_items i ON i.id = l.plaid_item_id WHERE i.item_id = ${plaidIds[2] as string} ORDER BY started_at DESC LIMIT 1`;
+      expect(log?.status).toBe("failed");
+      expect(log?.errorMessage).toMatch(/ITEM_LOGIN_REQUIRED/);
+      expect(sleeps).toEqual([]); // never retried
+      fake.setItemError(plaidIds[2] as string, null);
+    });
+
+    it("retries rate limits and server errors with a bounded backoff", async () => {
+      fake.failNext("/accounts/get", "RATE_LIMIT_EXCEEDED", 1);
+      fake.failNext("/accounts/get", "API_ERROR", 1);
+      const [first] = await syncItems(deps, { userId, refreshType: "manual", concurrency: 1 });
+      expect(first?.status).toBe("success");
+      expect(sleeps).toHaveLength(2);
+      sleeps.length = 0;
+      fake.failNext("/accounts/get", "API_ERROR", 50);
+      const results = await syncItems(deps, { userId, refreshType: "manual", concurrency: 1 });
+      expect(results.every((r) => r.status === "failed")).toBe(true);
+      expect(results[0]?.errorCode).toBe("INTERNAL_SERVER_ERROR");
+      // At most 4 waits per item (5 attempts), never more than 30 s in all per item.
+      expect(sleeps.length).toBeLessThanOrEqual(12);
+      expect(sleeps.slice(0, 4).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(30_000);
+      fake.failNext("/accounts/get", "API_ERROR", 0);
+      (fake as unknown as { failures: Map<string, unknown[]> }).failures.clear();
+    });
+
+    it("asks for real-time balances with --live", async () => {
+      const before = fake.calls("/accounts/balance/get").length;
+      await syncItems(deps, { userId, refreshType: "manual", live: true });
+      expect(fake.calls("/accounts/balance/get").length).toBe(before + 3);
+    });
+
+    it("closes a refresh left pending by a killed process as interrupted", async () => {
+      const [item] = await db.sql<
+        { id: string }[]
+      >`SELECT id FROM plaid_items WHERE item_id = ${plaidIds[0] as string}`;
+      await db.sql`INSERT INTO data_refresh_logs (user_id, plaid_item_id, refresh_type, status)
+        VALUES (${userId}, ${item?.id as string}, 'manual', 'pending')`;
+      await syncItems(deps, { userId, itemIds: [item?.id as string], refreshType: "manual" });
+      const pending = await db.sql`SELECT 1 FROM data_refresh_logs WHERE status = 'pending'`;
+      expect(pending).toHaveLength(0);
+      const interrupted =
+        await db.sql`SELECT 1 FROM data_refresh_logs WHERE error_message = 'interrupted'`;
+      expect(interrupted).toHaveLength(1);
+    });
+
+    it("never writes twice when two syncs start together", async () => {
+      // The embedded database belongs to one process: two syncs there share its connection.
+      const other = kind.name === "server" ? await t.open("none") : db;
+      const rows = await balancesToday();
+      const [a, b] = await Promise.all([
+        syncItems(deps, { userId, refreshType: "manual", lockWaitMs: 0 }),
+        syncItems({ ...deps, db: other }, { userId, refreshType: "manual", lockWaitMs: 0 }),
+      ]);
+      expect(await balancesToday()).toBe(rows);
+      for (let i = 0; i < 3; i++) {
+        const statuses = [a[i]?.status, b[i]?.status];
+        expect(statuses).toContain("success");
+      }
+      const pending = await db.sql`SELECT 1 FROM data_refresh_logs WHERE status = 'pending'`;
+      expect(pending).toHaveLength(0);
+      if (other !== db) await other.close();
+    });
+
+    it("marks an item Plaid no longer knows as disconnected", async () => {
+      fake.setItemError(plaidIds[1] as string, "INVALID_ACCESS_TOKEN");
+      const results = await syncItems(deps, { userId, refreshType: "manual" });
+      expect(results[1]).toMatchObject({ status: "failed", errorCode: "INVALID_ACCESS_TOKEN" });
+      const [item] =
+        await db.sql`SELECT status::text AS status FROM plaid_items WHERE item_id = ${plaidIds[1] as string}`;
+      expect(item?.status).toBe("disconnected");
+    });
+  });
+}
