@@ -3,9 +3,11 @@ import { z } from "zod";
 import { type AuditEntry, recentAudit, recentRefreshes } from "../db/logs.js";
 import { renderTable } from "../output/table.js";
 import { type App, examples, parseOptions, userRun, wholeNumber } from "./app.js";
+import { resolveItem } from "./plaid-deps.js";
 
 const Input = z.object({
   audit: z.boolean().optional(),
+  item: z.string().optional(),
   limit: wholeNumber("--limit", 1).default(50),
   json: z.boolean().optional(),
 });
@@ -35,6 +37,7 @@ export function logsCommand(app: App): Command {
   const command = new Command("logs")
     .description("show data refreshes, or with --audit every change made to your data")
     .option("--audit", "show the audit trail of changes instead")
+    .option("--item <item>", "only this item's refreshes (id prefix, Plaid item id or institution)")
     .option("--limit <n>", "how many entries (default 50)")
     .option("--json", "print as JSON")
     .action(async (raw: Record<string, unknown>, cmd: Command) => {
@@ -62,7 +65,10 @@ export function logsCommand(app: App): Command {
           );
         return;
       }
-      const logs = await run.db.asUser(run.user.id, (tx) => recentRefreshes(tx, input.limit));
+      const itemId = input.item ? (await resolveItem(run.db, run.user.id, input.item)).id : null;
+      const logs = await run.db.asUser(run.user.id, (tx) =>
+        recentRefreshes(tx, input.limit, itemId),
+      );
       if (out.json) {
         out.result({ logs });
         return;

@@ -100,6 +100,9 @@ export function syncCommand(app: App): Command {
         const itemIds = input.item
           ? [(await resolveItem(run.db, run.user.id, input.item)).id]
           : undefined;
+        if (!(await hasItems(run.db.sql, { userId: run.user.id, itemIds }))) {
+          return nothingToSync(out);
+        }
         const { client, keyring } = await plaidClientAndKeys(ctx);
         results = await syncItems(
           { db: run.db, client, keyring, today: run.today },

@@ -44,10 +44,15 @@ export interface RefreshLog {
 }
 
 /** The user's data refreshes, newest first. */
-export async function recentRefreshes(tx: TransactionSql, limit: number): Promise<RefreshLog[]> {
+export async function recentRefreshes(
+  tx: TransactionSql,
+  limit: number,
+  itemRowId: string | null = null,
+): Promise<RefreshLog[]> {
   return tx<RefreshLog[]>`
     SELECT l.id, l.plaid_item_id, i.institution_name, l.refresh_type::text AS refresh_type,
            l.status::text AS status, l.accounts_updated, l.error_message, l.started_at, l.completed_at
     FROM data_refresh_logs l LEFT JOIN plaid_items i ON i.id = l.plaid_item_id
+    WHERE ${itemRowId}::uuid IS NULL OR l.plaid_item_id = ${itemRowId}::uuid
     ORDER BY l.started_at DESC, l.id LIMIT ${limit}`;
 }
