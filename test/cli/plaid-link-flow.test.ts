@@ -1,11 +1,9 @@
-import { fileURLToPath } from "node:url";
-import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, json } from "../support/cli.js";
 import { DATABASE_KINDS, type TestTarget } from "../support/databases.js";
 import { type FakePlaid, startFakePlaid } from "../support/fake-plaid.js";
+import { plaidEnv, startLink } from "../support/link-cli.js";
 
-const BIN = fileURLToPath(new URL("../../bin/networth", import.meta.url));
 const embedded = DATABASE_KINDS[0] as (typeof DATABASE_KINDS)[number];
 
 /**
@@ -18,22 +16,7 @@ async function linkThroughPage(
   fake: FakePlaid,
   before?: () => void,
 ) {
-  const child = execa(BIN, ["link", "--no-browser", ...args], {
-    env: { ...env, NO_COLOR: "1" },
-    extendEnv: false,
-    reject: false,
-    timeout: 60_000,
-    input: "",
-  });
-  let stderr = "";
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr?.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /http:\/\/127\.0\.0\.1:\d+\/link\/[\w-]+/.exec(stderr);
-      if (match) resolve(match[0]);
-    });
-    child.then(() => reject(new Error(`link exited before printing its page: ${stderr}`)), reject);
-  });
+  const { url, done } = await startLink(args, env);
   const page = await fetch(url);
   expect(page.status).toBe(200);
   before?.();
@@ -50,12 +33,7 @@ async function linkThroughPage(
     }),
   });
   expect(posted.status).toBeLessThan(300);
-  const result = await child;
-  return {
-    exitCode: result.exitCode ?? -1,
-    stdout: result.stdout,
-    stderr: `${stderr}${result.stderr}`,
-  };
+  return done;
 }
 
 describe("Plaid Link through the loopback page, driven as a browser would", () => {
@@ -65,14 +43,7 @@ describe("Plaid Link through the loopback page, driven as a browser would", () =
   beforeAll(async () => {
     t = await embedded.create();
     fake = await startFakePlaid();
-    env = {
-      ...t.env,
-      PATH: process.env.PATH ?? "",
-      PLAID_CLIENT_ID: fake.clientId,
-      PLAID_SECRET: fake.secret,
-      PLAID_ENV: "sandbox",
-      PLAID_BASE_URL: fake.url,
-    };
+    env = plaidEnv(fake, t.env);
     expect((await cli(["login", "me@example.com"], env)).exitCode).toBe(0);
     expect(
       (await cli(["config", "set", "plaid.webhookUrl", "https://hooks.example.com/plaid"], env))

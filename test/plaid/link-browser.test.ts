@@ -1,10 +1,10 @@
-import { accessSync, constants, statSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { LINKED_MESSAGE, PLAID_LINK_SCRIPT_URL } from "../../src/plaid/link-page.js";
 import { type LinkServer, startLinkServer } from "../../src/plaid/link-server.js";
+import { haveChromium, launchChromium } from "../support/browser.js";
 import { isPending } from "../support/link-http.js";
 
 /**
@@ -13,23 +13,7 @@ import { isPending } from "../support/link-http.js";
  * There is no network here but loopback.
  */
 
-function isExecutableFile(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
-const CHROMIUM = process.env.NETWORTH_CHROMIUM || "/usr/bin/chromium";
-const HAVE_CHROMIUM = isExecutableFile(CHROMIUM);
-if (!HAVE_CHROMIUM) {
-  console.warn(
-    `!! Chromium is missing (${CHROMIUM}): the Plaid Link BROWSER test is SKIPPED. ` +
-      "Install it with `apt-get install -y chromium`, or set NETWORTH_CHROMIUM.",
-  );
-}
+const HAVE_CHROMIUM = haveChromium("the Plaid Link BROWSER test");
 
 const TOKEN = "link-sandbox-0b6e5c1a-2222-4c4c-8d8d-000000000002";
 const METADATA = {
@@ -90,21 +74,8 @@ const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
   if (!HAVE_CHROMIUM) return;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      // For the DNS rebinding test: this name resolves to loopback, nothing else changes.
-      "--host-resolver-rules=MAP rebind.test 127.0.0.1",
-    ],
-  });
+  // For the DNS rebinding test: this name resolves to loopback, nothing else changes.
+  browser = await launchChromium(["--host-resolver-rules=MAP rebind.test 127.0.0.1"]);
 });
 
 afterEach(async () => {
