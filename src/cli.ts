@@ -10,8 +10,10 @@ import { addAssetCommand, addLiabilityCommand } from "./commands/add.js";
 import type { App } from "./commands/app.js";
 import { configCommand } from "./commands/config.js";
 import { cronCommand } from "./commands/cron.js";
+import { dashboardCommand } from "./commands/dashboard.js";
 import { dbCommand } from "./commands/db.js";
 import { demoCommand } from "./commands/demo.js";
+import { doctorCommand } from "./commands/doctor.js";
 import { itemsCommand, unlinkCommand } from "./commands/items.js";
 import { keysCommand } from "./commands/keys.js";
 import { linkCommand } from "./commands/link.js";
@@ -20,7 +22,7 @@ import { reportCommand } from "./commands/report.js";
 import { loginCommand, logoutCommand, whoamiCommand } from "./commands/session.js";
 import { setBalanceCommand } from "./commands/set-balance.js";
 import { snapshotCommand } from "./commands/snapshot.js";
-import { syncCommand } from "./commands/sync.js";
+import { dashboardSync, syncCommand } from "./commands/sync.js";
 import { exportCommand, importCommand } from "./commands/transfer.js";
 import { Context } from "./context.js";
 import { describeDatabaseError } from "./db/errors.js";
@@ -48,6 +50,7 @@ export function buildProgram(app: App): Command {
     whoamiCommand,
     configCommand,
     dbCommand,
+    doctorCommand,
     addAssetCommand,
     addLiabilityCommand,
     setBalanceCommand,
@@ -63,6 +66,7 @@ export function buildProgram(app: App): Command {
     cronCommand,
     reportCommand,
     demoCommand,
+    (app: App) => dashboardCommand(app, { sync: dashboardSync }),
     linkCommand,
     itemsCommand,
     unlinkCommand,
@@ -110,8 +114,10 @@ export async function run(
   registerCleanup?.(async () => context?.close());
   const program = buildProgram(app);
   configureTree(program, streams);
+  // No arguments on a terminal opens the dashboard; otherwise the help, as before.
+  const tty = argv.length === 2 && streams.stdout.isTTY && process.stdin.isTTY;
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(tty ? [...argv, "dashboard"] : argv);
     return 0;
   } catch (error) {
     return report(error, streams, context);
@@ -159,14 +165,19 @@ function report(error: unknown, streams: OutputStreams, context: Context | undef
 /** Entry point of bin/networth. */
 export async function main(argv: string[]): Promise<void> {
   let cleanup: (() => Promise<void>) | undefined;
+  let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
     // Close the database (the embedded one must flush) before leaving.
     void (cleanup?.() ?? Promise.resolve()).finally(() =>
       process.exit(signal === "SIGINT" ? 130 : 143),
     );
   };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  // `on`, not `once`: a dependency (conf's when-exit) re-raises the signal, and a second one
+  // must not kill the process before the embedded database has closed.
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   process.exitCode = await run(argv, undefined, (fn) => {
     cleanup = fn;
   });

@@ -6,7 +6,8 @@ import { UserError } from "../errors.js";
 import type { Output } from "../output/output.js";
 import { renderTable } from "../output/table.js";
 import type { SyncItemResult, SyncProgress } from "../plaid/sync.js";
-import { type App, examples, parseOptions, userRun } from "./app.js";
+import type { SyncFn } from "../tui/loaders.js";
+import { type App, examples, parseOptions, type UserRun, userRun } from "./app.js";
 import { plaidClientAndKeys, resolveItem } from "./plaid-deps.js";
 
 const Input = z.object({
@@ -130,4 +131,41 @@ export function syncCommand(app: App): Command {
     'networth sync --item "First Platypus Bank" --live',
     "networth sync --all-users --scheduled --quiet   # from cron",
   ]);
+}
+
+/** The dashboard's `r` key: sync the user's items, a progress line per item. */
+export function dashboardSync(run: UserRun): SyncFn {
+  return async (onProgress) => {
+    if (!(await hasItems(run.db.sql, { userId: run.user.id }))) return;
+    const { client, keyring } = await plaidClientAndKeys(run.ctx);
+    const { syncItems } = await import("../plaid/sync.js");
+    await syncItems(
+      { db: run.db, client, keyring, today: run.today },
+      {
+        userId: run.user.id,
+        refreshType: "manual",
+        onProgress: (event) => {
+          if (event.kind === "done") {
+            const r = event.result;
+            const ok = r.status === "success" || r.status === "partial_success";
+            onProgress({
+              itemId: r.id,
+              label: r.institutionName,
+              status: ok ? "done" : "failed",
+              detail: ok
+                ? `${r.accountsUpdated} account(s)`
+                : (r.advice ?? r.errorCode ?? r.status),
+            });
+          } else {
+            onProgress({
+              itemId: event.item.id,
+              label: event.item.institutionName,
+              status: "syncing",
+              ...(event.kind === "retry" ? { detail: `${event.reason}, retrying` } : {}),
+            });
+          }
+        },
+      },
+    );
+  };
 }

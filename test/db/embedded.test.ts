@@ -1,10 +1,13 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, json } from "../support/cli.js";
 import { DATABASE_KINDS, type TestTarget } from "../support/databases.js";
 
+const BIN = fileURLToPath(new URL("../../bin/networth", import.meta.url));
 const embedded = DATABASE_KINDS.find((k) => k.name === "embedded");
 if (!embedded) throw new Error("no embedded kind");
 
@@ -53,6 +56,29 @@ describe("the embedded database", () => {
       }
       // Once the holder lets go, the next process gets in.
       expect((await cli(["db", "status"], t.env)).exitCode).toBe(0);
+    });
+
+    it("closes cleanly on Ctrl-C: the lock is released and the data directory opens again", async () => {
+      const child = execa(BIN, ["db", "serve"], {
+        env: { ...t.env, PATH: process.env.PATH ?? "" },
+        extendEnv: false,
+        reject: false,
+        timeout: 60_000,
+      });
+      await new Promise<void>((resolve, reject) => {
+        child.stdout?.on("data", (chunk: Buffer) => {
+          if (chunk.toString().includes("Serving the embedded database")) resolve();
+        });
+        child.then(() => reject(new Error("db serve exited early")), reject);
+      });
+      child.kill("SIGINT");
+      const result = await child;
+      expect(result.exitCode).toBe(130);
+      expect(result.signal).toBeUndefined();
+      expect(existsSync(join((t.target as { dir: string }).dir, "lock"))).toBe(false);
+      expect(
+        (await cli(["db", "status"], { ...t.env, NETWORTH_LOCK_TIMEOUT_MS: "1000" })).exitCode,
+      ).toBe(0);
     });
 
     it("takes over a lock left behind by a process that died", async () => {

@@ -1,0 +1,91 @@
+import { Command } from "commander";
+import { listAccounts } from "../db/accounts.js";
+import { balanceHistory } from "../db/balances.js";
+import { refreshSnapshots } from "../db/snapshots.js";
+import { UserError } from "../errors.js";
+import type { DashboardLoaders, SyncFn } from "../tui/loaders.js";
+import { rangeStart } from "../tui/ranges.js";
+import { type App, examples, type UserRun, userRun } from "./app.js";
+import { buildReport } from "./report.js";
+
+/** What the dashboard takes besides the database: the sync, once there is one. */
+export interface DashboardDeps {
+  /** Syncs the user's linked items; without it, r says sync is not available yet. */
+  readonly sync?: (run: UserRun) => SyncFn;
+}
+
+/**
+ * The dashboard's loaders on the open database, for the logged-in user. Reports are built as
+ * `networth report --from <range start>` builds them, one point a day (the chart samples them
+ * to its width).
+ */
+export function dashboardLoaders(run: UserRun, sync?: SyncFn): DashboardLoaders {
+  const { db, user, today } = run;
+  return {
+    report: (range) =>
+      buildReport(db, user.id, { from: rangeStart(today, range), to: today, interval: "day" }),
+    accounts: () => db.asUser(user.id, (tx) => listAccounts(tx, { includeArchived: false })),
+    history: (accountId) => db.asUser(user.id, (tx) => balanceHistory(tx, accountId)),
+    snapshot: async () => {
+      await db.asUser(user.id, (tx) => refreshSnapshots(tx, { userId: user.id }, today, today));
+      return today;
+    },
+    ...(sync ? { sync } : {}),
+  };
+}
+
+// The alternate screen: the dashboard draws over the whole terminal and, on leaving, the
+// shell's screen comes back as it was, with nothing of the dashboard left in the scrollback.
+const ENTER_ALTERNATE_SCREEN = "\u001B[?1049h\u001B[H";
+const LEAVE_ALTERNATE_SCREEN = "\u001B[?1049l";
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+export function dashboardCommand(app: App, deps: DashboardDeps = {}): Command {
+  const command = new Command("dashboard")
+    .description("an interactive terminal dashboard: net worth, chart, breakdown, accounts")
+    .action(async (_options: Record<string, never>, cmd: Command) => {
+      const { stdin, stdout } = process;
+      if (!stdout.isTTY || !stdin.isTTY)
+        throw new UserError("networth dashboard needs a terminal; use networth report instead");
+      const run = await userRun(app, cmd);
+      const loaders = dashboardLoaders(run, deps.sync?.(run));
+      // Heavy modules only here, so that every other command starts without them.
+      const [{ render }, { createElement }, { Dashboard }, { resolveTheme }] = await Promise.all([
+        import("ink"),
+        import("react"),
+        import("../tui/dashboard.js"),
+        import("../tui/theme.js"),
+      ]);
+      const leave = () => stdout.write(LEAVE_ALTERNATE_SCREEN);
+      // Also on an exit that skips the finally below (SIGTERM, which cli.ts ends with exit()).
+      process.once("exit", leave);
+      // A signal ends the app as q does. Listening also matters in itself: signal-exit (Ink's
+      // and its cursor helper's) kills the process outright when it finds no other listener,
+      // which would skip the database's close and leave the terminal in the alternate screen.
+      let stop = () => {};
+      const stopped = () => stop();
+      for (const signal of SIGNALS) process.on(signal, stopped);
+      stdout.write(ENTER_ALTERNATE_SCREEN);
+      try {
+        const instance = render(
+          createElement(Dashboard, {
+            email: run.user.email,
+            today: run.today,
+            dateFormat: run.dateFormat,
+            currency: run.user.preferences.currency || "USD",
+            theme: resolveTheme(run.user.preferences.theme, run.ctx.env),
+            loaders,
+          }),
+          { stdin, stdout, patchConsole: true },
+        );
+        stop = () => instance.unmount();
+        // An error a component exits with rejects this, for the one handler in cli.ts.
+        await instance.waitUntilExit();
+      } finally {
+        for (const signal of SIGNALS) process.removeListener(signal, stopped);
+        process.removeListener("exit", leave);
+        leave();
+      }
+    });
+  return examples(command, ["networth dashboard", "NO_COLOR=1 networth dashboard"]);
+}

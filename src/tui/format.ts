@@ -1,0 +1,45 @@
+/** Text helpers shared by the panels: amounts as the report prints them, fitting, rules. */
+
+import { formatAmount } from "../core/amount.js";
+import { daysBetween } from "../core/dates.js";
+import { centsFromDecimal } from "../core/money.js";
+
+/** An amount with its sign, as `networth report` prints a change: "+$1,234.50", "-$3.00". */
+export function signedAmount(cents: bigint, currency: string): string {
+  return `${cents > 0n ? "+" : ""}${formatAmount(cents, currency)}`;
+}
+
+/** A percent change as the report prints it: "+1.25%", "-0.50%"; "" when there is none. */
+export function signedPercent(percent: string | null): string {
+  return percent === null ? "" : `${percent.startsWith("-") ? "" : "+"}${percent}%`;
+}
+
+/** A stored decimal balance for display; "" for none. */
+export function decimalAmount(decimal: string | null, currency: string): string {
+  return decimal === null ? "" : formatAmount(centsFromDecimal(decimal), currency);
+}
+
+/** How old a balance dated `date` is on `today`, in days: "0d", "12d". */
+export function ageInDays(date: string, today: string): string {
+  return `${Math.max(0, daysBetween(date, today))}d`;
+}
+
+/** Cuts text to `width` characters, ending in "…" when cut. */
+export function truncate(text: string, width: number): string {
+  if (width <= 0) return "";
+  const chars = [...text];
+  return chars.length <= width ? text : `${chars.slice(0, width - 1).join("")}…`;
+}
+
+/** Text cut or padded to exactly `width` characters (right-aligned with align "right"). */
+export function cell(text: string, width: number, align: "left" | "right" = "left"): string {
+  const fitted = truncate(text, width);
+  const room = Math.max(0, width - [...fitted].length);
+  return align === "right" ? " ".repeat(room) + fitted : fitted + " ".repeat(room);
+}
+
+/** A panel's title line: "▸ Title ──────" (the arrow marks the focused panel). */
+export function rule(title: string, width: number, focused: boolean): string {
+  const head = `${focused ? "▸" : " "} ${title} `;
+  return truncate(head, width) + "─".repeat(Math.max(0, width - [...head].length));
+}

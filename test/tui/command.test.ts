@@ -1,0 +1,109 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { UserRun } from "../../src/commands/app.js";
+import { dashboardLoaders } from "../../src/commands/dashboard.js";
+import { buildReport } from "../../src/commands/report.js";
+import { addDays } from "../../src/core/dates.js";
+import { CHANGE_WINDOWS } from "../../src/core/report.js";
+import type { Database } from "../../src/db/connection.js";
+import { seedDemo } from "../../src/db/demo.js";
+import { readSnapshots, refreshSnapshots } from "../../src/db/snapshots.js";
+import { cli } from "../support/cli.js";
+import { DATABASE_KINDS, type TestTarget } from "../support/databases.js";
+
+describe("networth dashboard without a terminal", () => {
+  const home = mkdtempSync(join(tmpdir(), "networth-dashboard-"));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  it("says to use networth report and exits 1", async () => {
+    const result = await cli(["dashboard"], { NETWORTH_HOME: home });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toBe(
+      "networth: networth dashboard needs a terminal; use networth report instead",
+    );
+    expect(result.stdout).toBe("");
+  });
+
+  it("leaves networth with no arguments showing the help, which lists the dashboard", async () => {
+    const result = await cli([], { NETWORTH_HOME: home });
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain("Usage: networth");
+    expect(result.stderr).toMatch(/dashboard +an interactive terminal dashboard/);
+  });
+});
+
+for (const kind of DATABASE_KINDS) {
+  describe.skipIf(!kind.available)(`the dashboard's loaders on the ${kind.name} database`, () => {
+    const today = "2026-06-30";
+    let t: TestTarget;
+    let db: Database;
+    let run: UserRun;
+    beforeAll(async () => {
+      t = await kind.create();
+      db = await t.open("auto");
+      const [user] = await db.sql<{ id: string }[]>`
+        INSERT INTO users (email) VALUES ('dash@example.com') RETURNING id`;
+      const id = user?.id ?? "";
+      await db.asUser(id, async (tx) => {
+        const first = await seedDemo(tx, id, today);
+        // Every day but today: the snapshot loader takes today's.
+        await refreshSnapshots(tx, { userId: id }, first, addDays(today, -1));
+      });
+      run = {
+        ctx: undefined as never,
+        user: {
+          id,
+          email: "dash@example.com",
+          createdAt: new Date(),
+          updatedAt: new Date(),
+          lastLogin: null,
+          preferences: { theme: "system", currency: "USD", dateFormat: "MM/DD/YYYY" },
+        },
+        db,
+        today,
+        dateFormat: "MM/DD/YYYY",
+      };
+    });
+    afterAll(async () => {
+      await t?.dispose();
+    });
+
+    it("take today's snapshot, then report what networth report reports", async () => {
+      const loaders = dashboardLoaders(run);
+      expect(await loaders.snapshot()).toBe(today);
+      const stored = await db.asUser(run.user.id, (tx) =>
+        readSnapshots(tx, run.user.id, today, today),
+      );
+      expect(stored).toHaveLength(1);
+      // `networth report` with no options: its change windows are the dashboard's ranges.
+      const report = await buildReport(db, run.user.id, { to: today });
+      for (const window of CHANGE_WINDOWS) {
+        const range = (await loaders.report(window)).changes.range;
+        expect(range, window).toEqual(report.changes[window]);
+      }
+      const all = await loaders.report("ALL");
+      expect(all.changes.range).toEqual(report.changes.range);
+      expect(all.current).toEqual(report.current);
+      expect(all.series.at(-1)?.date).toBe(today);
+      expect((await loaders.report("6M")).from).toBe("2025-12-30");
+    });
+
+    it("list the accounts and an account's history, newest first", async () => {
+      const loaders = dashboardLoaders(run);
+      const accounts = await loaders.accounts();
+      expect(accounts).toHaveLength(14);
+      const home = accounts.find((a) => a.name === "Home");
+      const history = await loaders.history(home?.id ?? "");
+      expect(history[0]).toMatchObject({ date: today, isCurrent: true });
+      expect(history.map((h) => h.date)).toEqual(
+        history
+          .map((h) => h.date)
+          .sort()
+          .reverse(),
+      );
+      expect(loaders.sync).toBeUndefined();
+    });
+  });
+}
