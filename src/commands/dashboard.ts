@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { listAccounts } from "../db/accounts.js";
 import { balanceHistory } from "../db/balances.js";
+import { listItems } from "../db/plaid.js";
 import { refreshSnapshots } from "../db/snapshots.js";
 import { UserError } from "../errors.js";
 import type { DashboardLoaders, SyncFn } from "../tui/loaders.js";
@@ -49,6 +50,15 @@ export function dashboardCommand(app: App, deps: DashboardDeps = {}): Command {
         throw new UserError("networth dashboard needs a terminal; use networth report instead");
       const run = await userRun(app, cmd);
       const loaders = dashboardLoaders(run, deps.sync?.(run));
+      // Accounts of an item in error or disconnected by Plaid get a mark (read once at start).
+      const items = await run.db.asUser(run.user.id, (tx) => listItems(tx));
+      const troubled = new Set(
+        items
+          .filter((i) => i.status === "error" || (i.status === "disconnected" && i.errorCode))
+          .map((i) => i.id),
+      );
+      const needsAttention = (row: { plaidItemId: string | null }) =>
+        row.plaidItemId !== null && troubled.has(row.plaidItemId);
       // Heavy modules only here, so that every other command starts without them.
       const [{ render }, { createElement }, { Dashboard }, { resolveTheme }] = await Promise.all([
         import("ink"),
@@ -75,6 +85,7 @@ export function dashboardCommand(app: App, deps: DashboardDeps = {}): Command {
             currency: run.user.preferences.currency || "USD",
             theme: resolveTheme(run.user.preferences.theme, run.ctx.env),
             loaders,
+            needsAttention,
           }),
           { stdin, stdout, patchConsole: true },
         );

@@ -34,6 +34,10 @@ export function demoCommand(app: App): Command {
         `Logged in as ${DEMO_EMAIL}. Try networth accounts, networth report --interval week, networth history Home.\n`,
       );
       await renderReport(out, report, "MM/DD/YYYY", process.stdout.columns ?? 80);
+      // On a terminal, straight into the dashboard (the report is there again on quitting it).
+      const dashboard = cmd.parent?.commands.find((c) => c.name() === "dashboard");
+      if (dashboard && process.stdout.isTTY && process.stdin.isTTY)
+        await dashboard.parseAsync([], { from: "user" });
     });
   return examples(command, ["networth demo", "networth demo --json | jq '.current.netWorth'"]);
 }
