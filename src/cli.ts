@@ -24,6 +24,7 @@ import { setBalanceCommand } from "./commands/set-balance.js";
 import { snapshotCommand } from "./commands/snapshot.js";
 import { dashboardSync, syncCommand } from "./commands/sync.js";
 import { exportCommand, importCommand } from "./commands/transfer.js";
+import { webhooksCommand } from "./commands/webhooks.js";
 import { Context } from "./context.js";
 import { describeDatabaseError } from "./db/errors.js";
 import { UserError } from "./errors.js";
@@ -72,6 +73,7 @@ export function buildProgram(app: App): Command {
     unlinkCommand,
     keysCommand,
     syncCommand,
+    webhooksCommand,
   ]) {
     program.addCommand(make(app));
   }
@@ -183,4 +185,7 @@ export async function main(argv: string[]): Promise<void> {
   });
   process.removeListener("SIGINT", onSignal);
   process.removeListener("SIGTERM", onSignal);
+  // The work is done and the database closed: nothing may keep the process alive now (a
+  // library's stray retry timer or socket). The timer itself does not hold the process.
+  setTimeout(() => process.exit(), 2_000).unref();
 }

@@ -89,11 +89,22 @@ function wrap(sql: Sql, target: DatabaseTarget, closeExtra: () => Promise<void>)
 async function openServer(target: Extract<DatabaseTarget, { kind: "server" }>): Promise<Database> {
   // Room for the sync's concurrent items (each may hold a connection) and one more.
   const sql = postgres(target.url, { ...connectionOptions(), max: 6 });
+  // postgres.js's connect_timeout covers a silent host; this deadline also covers whatever
+  // else can keep the first answer from coming (it has been seen to retry without end).
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(Object.assign(new Error("no answer"), { code: "CONNECT_TIMEOUT" })),
+      (CONNECT_TIMEOUT_S + 1) * 1000,
+    );
+  });
   try {
-    await sql`SELECT 1`;
+    await Promise.race([sql`SELECT 1`, deadline]);
   } catch (error) {
     await sql.end({ timeout: 0 }).catch(() => {});
     throw new UserError(describeDatabaseError(error, target) ?? String(error));
+  } finally {
+    clearTimeout(timer);
   }
   return wrap(sql, target, async () => {});
 }
