@@ -5,10 +5,15 @@ export function itemAdvice(item: Pick<ItemRow, "id" | "status" | "errorCode">): 
   const ref = item.id.slice(0, 8);
   if (item.status === "disconnected")
     return "unlinked; its history is kept (networth link to connect again)";
+  if (item.errorCode === "NEW_ACCOUNTS_AVAILABLE") {
+    return `new accounts at the bank: networth link --update ${ref} to share them`;
+  }
   if (item.status !== "error") return null;
   switch (item.errorCode) {
     case "ITEM_LOGIN_REQUIRED":
     case "PENDING_EXPIRATION":
+    case "PENDING_DISCONNECT":
+    case "USER_PERMISSION_REVOKED":
       return `the bank needs you to log in again: networth link --update ${ref}`;
     case "INVALID_ACCESS_TOKEN":
     case "ITEM_NOT_FOUND":

@@ -2,6 +2,9 @@ import type { Sql, TransactionSql } from "postgres";
 
 type Queryable = Sql | TransactionSql;
 
+/** Webhook warnings that a successful sync does not clear. */
+const WARNINGS = ["PENDING_EXPIRATION", "PENDING_DISCONNECT", "NEW_ACCOUNTS_AVAILABLE"] as const;
+
 /** An item to sync: who owns it and its encrypted token. */
 export interface SyncableItem {
   id: string;
@@ -85,7 +88,11 @@ export async function deactivateMissing(
   return rows.length;
 }
 
-/** Sets an item's health; a success also stamps last_successful_update. */
+/**
+ * Sets an item's health; a success also stamps last_successful_update. A success keeps the
+ * warnings Plaid sent by webhook (a login expiring soon, new accounts to share): the item
+ * works today, but the user still has something to do.
+ */
 export async function setItemHealth(
   sql: Queryable,
   itemRowId: string,
@@ -97,7 +104,10 @@ export async function setItemHealth(
 ): Promise<void> {
   await sql`
     UPDATE plaid_items
-    SET status = ${health.status}, error_code = ${health.errorCode},
+    SET status = CASE WHEN ${health.succeeded} AND error_code = ANY(${sql.array([...WARNINGS])}::text[])
+                      THEN status ELSE ${health.status}::plaid_item_status END,
+        error_code = CASE WHEN ${health.succeeded} AND error_code = ANY(${sql.array([...WARNINGS])}::text[])
+                          THEN error_code ELSE ${health.errorCode} END,
         last_successful_update = CASE WHEN ${health.succeeded} THEN NOW() ELSE last_successful_update END
     WHERE id = ${itemRowId}`;
 }

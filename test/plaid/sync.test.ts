@@ -210,6 +210,17 @@ for (const kind of DATABASE_KINDS) {
       if (other !== db) await other.close();
     });
 
+    it("keeps a webhook's warning (login expiring soon) through a successful sync", async () => {
+      await db.sql`UPDATE plaid_items SET status = 'error', error_code = 'PENDING_EXPIRATION' WHERE item_id = ${plaidIds[0] as string}`;
+      const [first] = await syncItems(deps, { userId, refreshType: "manual" });
+      expect(first?.status).toBe("success");
+      const [item] =
+        await db.sql`SELECT status::text AS status, error_code, last_successful_update IS NOT NULL AS synced
+        FROM plaid_items WHERE item_id = ${plaidIds[0] as string}`;
+      expect(item).toEqual({ status: "error", errorCode: "PENDING_EXPIRATION", synced: true });
+      await db.sql`UPDATE plaid_items SET status = 'active', error_code = NULL WHERE item_id = ${plaidIds[0] as string}`;
+    });
+
     it("marks an item Plaid no longer knows as disconnected", async () => {
       fake.setItemError(plaidIds[1] as string, "INVALID_ACCESS_TOKEN");
       const results = await syncItems(deps, { userId, refreshType: "manual" });
