@@ -7,6 +7,7 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { UserError } from "../errors.js";
+import { readLimitedBody } from "./http-body.js";
 import { linkPage, linkPageCsp, PLAID_LINK_SCRIPT_URL } from "./link-page.js";
 
 /**
@@ -223,27 +224,6 @@ export async function startLinkServer(options: LinkServerOptions): Promise<LinkS
     res.end(req.method === "HEAD" ? undefined : body);
   }
 
-  /** Reads the body up to maxBodyBytes; a Refusal when it is larger (reading stops). */
-  function readBody(req: IncomingMessage): Promise<Buffer | Refusal> {
-    return new Promise((resolve) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const onData = (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > maxBodyBytes) {
-          req.off("data", onData);
-          req.pause();
-          resolve(new Refusal(413, `the body is larger than ${maxBodyBytes} bytes`));
-          return;
-        }
-        chunks.push(chunk);
-      };
-      req.on("data", onData);
-      req.on("end", () => resolve(Buffer.concat(chunks)));
-      req.on("error", () => resolve(new Refusal(400, "the request body was cut off")));
-    });
-  }
-
   const gone = () => new Refusal(410, "this link was already used; run networth link again");
 
   /** The POST of a result: every check, then the one state change. */
@@ -267,8 +247,13 @@ export async function startLinkServer(options: LinkServerOptions): Promise<LinkS
     if (declared > maxBodyBytes) {
       return tooLarge(res, new Refusal(413, `the body is larger than ${maxBodyBytes} bytes`));
     }
-    const body = await readBody(req);
-    if (body instanceof Refusal) return tooLarge(res, body);
+    const read = await readLimitedBody(req, maxBodyBytes);
+    if (read.kind === "too-large") {
+      return tooLarge(res, new Refusal(413, `the body is larger than ${maxBodyBytes} bytes`));
+    }
+    if (read.kind === "error")
+      return tooLarge(res, new Refusal(400, "the request body was cut off"));
+    const body = read.bytes;
 
     let data: unknown;
     try {

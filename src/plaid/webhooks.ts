@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { itemAdvice } from "../core/item-advice.js";
 import type { Database } from "../db/connection.js";
 import { findItemByPlaidId, setItemState, type WebhookItem } from "../db/webhook-items.js";
+import { readLimitedBody } from "./http-body.js";
 import type { SyncItemResult } from "./sync.js";
 import {
   WebhookKeyUnavailableError,
@@ -496,27 +497,6 @@ export async function serveWebhooks(options: WebhookServerOptions): Promise<Webh
     res.end(text);
   }
 
-  /** Reads the body up to maxBodyBytes; null when it is larger (reading stops there). */
-  function readBody(req: IncomingMessage): Promise<Buffer | null | Error> {
-    return new Promise((resolve) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const onData = (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > maxBodyBytes) {
-          req.off("data", onData);
-          req.pause();
-          resolve(null);
-          return;
-        }
-        chunks.push(chunk);
-      };
-      req.on("data", onData);
-      req.on("end", () => resolve(Buffer.concat(chunks)));
-      req.on("error", (error) => resolve(error));
-    });
-  }
-
   /** A 413 that stops reading: the connection closes once the answer is out. */
   function tooLarge(res: ServerResponse): void {
     res.shouldKeepAlive = false;
@@ -556,8 +536,8 @@ export async function serveWebhooks(options: WebhookServerOptions): Promise<Webh
       });
       return tooLarge(res);
     }
-    const body = await readBody(req);
-    if (body === null) {
+    const read = await readLimitedBody(req, maxBodyBytes);
+    if (read.kind === "too-large") {
       emit({
         kind: "rejected",
         level: "warn",
@@ -567,7 +547,8 @@ export async function serveWebhooks(options: WebhookServerOptions): Promise<Webh
       });
       return tooLarge(res);
     }
-    if (body instanceof Error) return void res.destroy();
+    if (read.kind === "error") return void res.destroy();
+    const body = read.bytes;
 
     try {
       await verifier.verify(req.headers["plaid-verification"], body);
