@@ -2,12 +2,12 @@ import { Command } from "commander";
 import { listAccounts } from "../db/accounts.js";
 import { balanceHistory } from "../db/balances.js";
 import { listItems } from "../db/plaid.js";
+import { userReport } from "../db/report.js";
 import { refreshSnapshots } from "../db/snapshots.js";
 import { UserError } from "../errors.js";
 import type { DashboardLoaders, SyncFn } from "../tui/loaders.js";
 import { rangeStart } from "../tui/ranges.js";
 import { type App, examples, type UserRun, userRun } from "./app.js";
-import { buildReport } from "./report.js";
 
 /** What the dashboard takes besides the database: the sync, once there is one. */
 export interface DashboardDeps {
@@ -20,11 +20,12 @@ export interface DashboardDeps {
  * `networth report --from <range start>` builds them, one point a day (the chart samples them
  * to its width).
  */
-export function dashboardLoaders(run: UserRun, sync?: SyncFn): DashboardLoaders {
+export function dashboardLoaders(run: UserRun, deps: DashboardDeps = {}): DashboardLoaders {
   const { db, user, today } = run;
+  const sync = deps.sync?.(run);
   return {
     report: (range) =>
-      buildReport(db, user.id, { from: rangeStart(today, range), to: today, interval: "day" }),
+      userReport(db, user.id, { from: rangeStart(today, range), to: today, interval: "day" }),
     accounts: () => db.asUser(user.id, (tx) => listAccounts(tx, { includeArchived: false })),
     history: (accountId) => db.asUser(user.id, (tx) => balanceHistory(tx, accountId)),
     snapshot: async () => {
@@ -45,11 +46,12 @@ export function dashboardCommand(app: App, deps: DashboardDeps = {}): Command {
   const command = new Command("dashboard")
     .description("an interactive terminal dashboard: net worth, chart, breakdown, accounts")
     .action(async (_options: Record<string, never>, cmd: Command) => {
-      const { stdin, stdout } = process;
-      if (!stdout.isTTY || !stdin.isTTY)
+      // Ink holds the streams themselves; they are the run's, never process's own.
+      const { stdin, stdout } = app.streams;
+      if (!stdout.isTTY || !stdin?.isTTY)
         throw new UserError("networth dashboard needs a terminal; use networth report instead");
       const run = await userRun(app, cmd);
-      const loaders = dashboardLoaders(run, deps.sync?.(run));
+      const loaders = dashboardLoaders(run, deps);
       // Accounts of an item in error or disconnected by Plaid get a mark (read once at start).
       const items = await run.db.asUser(run.user.id, (tx) => listItems(tx));
       const troubled = new Set(
@@ -87,7 +89,7 @@ export function dashboardCommand(app: App, deps: DashboardDeps = {}): Command {
             loaders,
             needsAttention,
           }),
-          { stdin, stdout, patchConsole: true },
+          { stdin, stdout: stdout as NodeJS.WriteStream, patchConsole: true },
         );
         stop = () => instance.unmount();
         // An error a component exits with rejects this, for the one handler in cli.ts.

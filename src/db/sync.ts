@@ -33,6 +33,13 @@ export async function syncableItems(
     ORDER BY created_at, id`;
 }
 
+/** The Plaid account ids of an item's stored accounts (to tell which a sync adds). */
+export async function plaidAccountIds(tx: TransactionSql, itemRowId: string): Promise<string[]> {
+  const rows = await tx<{ plaidAccountId: string }[]>`
+    SELECT plaid_account_id FROM accounts WHERE plaid_item_id = ${itemRowId}`;
+  return rows.map((r) => r.plaidAccountId);
+}
+
 /** Closes an item's refresh logs left pending by a process that died, as failed. */
 export async function closeInterrupted(sql: Queryable, itemRowId: string): Promise<number> {
   const rows = await sql`

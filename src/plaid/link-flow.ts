@@ -12,7 +12,7 @@ import {
 import { refreshSnapshots } from "../db/snapshots.js";
 import { UserError } from "../errors.js";
 import { plaidAccounts } from "./accounts.js";
-import { toPlaidError } from "./client.js";
+import { plaid } from "./client.js";
 import type { Keyring } from "./crypto.js";
 
 /** What linking needs from the world, passed in so tests can hand over fakes. */
@@ -70,15 +70,6 @@ function described(accounts: readonly PlaidAccountInput[], ids: ReadonlyMap<stri
     subtype: a.subtype,
     mask: a.mask,
   }));
-}
-
-/** Runs a Plaid call, turning its failure into a PlaidError that carries no secret. */
-export async function plaid<T>(call: () => Promise<{ data: T }>): Promise<T> {
-  try {
-    return (await call()).data;
-  } catch (error) {
-    throw toPlaidError(error);
-  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Box, Text } from "ink";
-import type { Report } from "../commands/report.js";
-import { chartLines } from "./chart.js";
+import type { Report } from "../core/build-report.js";
+import { chartLines } from "../output/chart.js";
 import { cell, rule } from "./format.js";
 import type { RangeKey } from "./ranges.js";
 import type { Theme } from "./theme.js";

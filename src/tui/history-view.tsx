@@ -4,8 +4,9 @@ import { centsFromDecimal } from "../core/money.js";
 import { periodEnds } from "../core/report.js";
 import type { AccountRow } from "../db/accounts.js";
 import type { BalanceRow } from "../db/balances.js";
-import { chartLines } from "./chart.js";
-import { ageInDays, cell, rule, signedAmount } from "./format.js";
+import { chartLines } from "../output/chart.js";
+import { signedAmount } from "../output/format.js";
+import { ageInDays, cell, rule } from "./format.js";
 import type { RangeKey } from "./ranges.js";
 import type { Theme } from "./theme.js";
 

@@ -4,11 +4,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { UserRun } from "../../src/commands/app.js";
 import { dashboardLoaders } from "../../src/commands/dashboard.js";
-import { buildReport } from "../../src/commands/report.js";
 import { addDays } from "../../src/core/dates.js";
 import { CHANGE_WINDOWS } from "../../src/core/report.js";
 import type { Database } from "../../src/db/connection.js";
 import { seedDemo } from "../../src/db/demo.js";
+import { userReport } from "../../src/db/report.js";
 import { readSnapshots, refreshSnapshots } from "../../src/db/snapshots.js";
 import { cli } from "../support/cli.js";
 import { DATABASE_KINDS, type TestTarget } from "../support/databases.js";
@@ -78,7 +78,7 @@ for (const kind of DATABASE_KINDS) {
       );
       expect(stored).toHaveLength(1);
       // `networth report` with no options: its change windows are the dashboard's ranges.
-      const report = await buildReport(db, run.user.id, { to: today });
+      const report = await userReport(db, run.user.id, { to: today });
       for (const window of CHANGE_WINDOWS) {
         const range = (await loaders.report(window)).changes.range;
         expect(range, window).toEqual(report.changes[window]);

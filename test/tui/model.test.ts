@@ -1,12 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { addDays } from "../../src/core/dates.js";
-import { windowStart } from "../../src/core/report.js";
+import { chartLines, resample } from "../../src/output/chart.js";
 import { bar, breakdownLines } from "../../src/tui/breakdown-panel.js";
-import { chartLines, resample } from "../../src/tui/chart.js";
 import { statusLines } from "../../src/tui/footer.js";
 import { dailyBalances } from "../../src/tui/history-view.js";
 import { layoutFor } from "../../src/tui/layout.js";
-import { monthsBefore, RANGES, rangeStart } from "../../src/tui/ranges.js";
+import { RANGES, rangeStart } from "../../src/tui/ranges.js";
 import { PLAIN, resolveTheme } from "../../src/tui/theme.js";
 import {
   type DashboardState,
@@ -28,14 +26,6 @@ describe("ranges", () => {
     expect(rangeStart("2024-08-31", "6M")).toBe("2024-02-29");
     expect(rangeStart("2026-05-31", "6M")).toBe("2025-11-30");
     expect(rangeStart("2026-01-15", "6M")).toBe("2025-07-15");
-  });
-
-  it("count months as windowStart does, every day of four years", () => {
-    for (let day = "2024-01-01"; day <= "2027-12-31"; day = addDays(day, 1)) {
-      expect(monthsBefore(day, 1)).toBe(windowStart(day, "1M"));
-      expect(monthsBefore(day, 3)).toBe(windowStart(day, "3M"));
-      expect(monthsBefore(day, 12)).toBe(windowStart(day, "1Y"));
-    }
   });
 });
 
