@@ -47,8 +47,10 @@ export interface UserRun {
   readonly ctx: Context;
   readonly user: User;
   readonly db: Database;
-  /** Today in the user's time zone (the process's, or TZ). */
+  /** Today in the user's time zone (the process's, or TZ), as the run started. */
   readonly today: string;
+  /** Today read from the clock now: for what outlives a moment (the dashboard). */
+  todayNow(): string;
   readonly dateFormat: DateFormat;
 }
 
@@ -62,6 +64,7 @@ export async function userRun(app: App, command: Command): Promise<UserRun> {
     user,
     db,
     today: todayIn(undefined, ctx.now()),
+    todayNow: () => todayIn(undefined, ctx.now()),
     dateFormat: dateFormatOf(user.preferences.dateFormat),
   };
 }

@@ -16,19 +16,40 @@ export interface DashboardDeps {
 }
 
 /**
+ * The run as the dashboard needs it: open for hours, maybe past midnight, so its `today` is
+ * read from the clock at each use (`s` snapshots today, `r` writes today's balances).
+ */
+export function liveRun(run: UserRun): UserRun {
+  return {
+    ...run,
+    get today() {
+      return run.todayNow();
+    },
+  };
+}
+
+/**
  * The dashboard's loaders on the open database, for the logged-in user. Reports are built as
  * `networth report --from <range start>` builds them, one point a day (the chart samples them
- * to its width).
+ * to its width), each up to the day it is asked on.
  */
 export function dashboardLoaders(run: UserRun, deps: DashboardDeps = {}): DashboardLoaders {
-  const { db, user, today } = run;
-  const sync = deps.sync?.(run);
+  const live = liveRun(run);
+  const { db, user } = run;
+  const sync = deps.sync?.(live);
   return {
-    report: (range) =>
-      userReport(db, user.id, { from: rangeStart(today, range), to: today, interval: "day" }),
+    report: (range) => {
+      const today = live.today;
+      return userReport(db, user.id, {
+        from: rangeStart(today, range),
+        to: today,
+        interval: "day",
+      });
+    },
     accounts: () => db.asUser(user.id, (tx) => listAccounts(tx, { includeArchived: false })),
     history: (accountId) => db.asUser(user.id, (tx) => balanceHistory(tx, accountId)),
     snapshot: async () => {
+      const today = live.today;
       await db.asUser(user.id, (tx) => refreshSnapshots(tx, { userId: user.id }, today, today));
       return today;
     },
@@ -82,7 +103,7 @@ export function dashboardCommand(app: App, deps: DashboardDeps = {}): Command {
         const instance = render(
           createElement(Dashboard, {
             email: run.user.email,
-            today: run.today,
+            today: () => run.todayNow(),
             dateFormat: run.dateFormat,
             currency: run.user.preferences.currency || "USD",
             theme: resolveTheme(run.user.preferences.theme, run.ctx.env),
