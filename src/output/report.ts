@@ -2,6 +2,7 @@
 
 import type { DateFormat } from "../config.js";
 import { formatAmount } from "../core/amount.js";
+import { bucketLabel } from "../core/buckets.js";
 import type { Report } from "../core/build-report.js";
 import { formatDate } from "../core/dates.js";
 import { type BucketShare, CHANGE_WINDOWS } from "../core/report.js";
@@ -73,7 +74,7 @@ export function renderReport(out: Output, report: Report, format: DateFormat): v
   if (report.breakdown) {
     const row = (side: "asset" | "liability") => (b: BucketShare<string>) => [
       side,
-      b.bucket,
+      bucketLabel(side, b.bucket),
       formatAmount(b.amount.cents),
       b.share === null ? "" : `${b.share}%`,
     ];
