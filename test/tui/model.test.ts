@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { chartLines, resample } from "../../src/output/chart.js";
 import { bar, breakdownLines } from "../../src/tui/breakdown-panel.js";
 import { statusLines } from "../../src/tui/footer.js";
 import { dailyBalances } from "../../src/tui/history-view.js";
@@ -87,29 +86,6 @@ describe("the state reducer", () => {
 });
 
 describe("charts", () => {
-  it("resample keeps the first and last points", () => {
-    expect(resample([1, 2, 3], 5)).toEqual([1, 2, 2, 3, 3]);
-    expect(resample([1, 2, 3, 4, 5, 6, 7], 3)).toEqual([1, 4, 7]);
-    expect(resample([], 3)).toEqual([]);
-  });
-
-  it("fill the width and height given, with the y-axis in the currency", () => {
-    const series = rangeReport("1Y").series.map((p) => p.netWorth.cents);
-    const chart = chartLines([{ cents: series }], { width: 70, height: 8, currency: "USD" });
-    expect(chart.lines).toHaveLength(8);
-    expect(Math.max(...chart.lines.map((l) => [...l].length))).toBe(70);
-    expect(chart.lines[0]).toMatch(/^\$243,900\.00 ┤/);
-    expect(chart.lines.at(-1)).toMatch(/^\$196,450\.00 ┼/);
-    expect(chart.gutter).toBe("$243,900.00".length + 2);
-  });
-
-  it("draw nothing from fewer than two points", () => {
-    expect(chartLines([{ cents: [5n] }], { width: 40, height: 4, currency: "USD" })).toEqual({
-      lines: ["", "", "", ""],
-      gutter: 0,
-    });
-  });
-
   it("an account's daily balance steps at each dated value, from the range's start", () => {
     const { dates, cents } = dailyBalances(HOUSE_HISTORY, "2026-02-27", TODAY);
     expect(dates[0]).toBe("2026-02-27");
