@@ -4,14 +4,14 @@ import type { Database } from "../db/connection.js";
 import {
   insertItem,
   listItems,
-  logRefresh,
   type PlaidAccountInput,
   reactivateItem,
   upsertPlaidAccounts,
 } from "../db/plaid.js";
 import { refreshSnapshots } from "../db/snapshots.js";
+import { logRefresh } from "../db/sync.js";
 import { UserError } from "../errors.js";
-import { plaidAccounts } from "./accounts.js";
+import { plaidAccounts, skippedNote } from "./accounts.js";
 import { plaid } from "./client.js";
 import type { Keyring } from "./crypto.js";
 
@@ -126,9 +126,7 @@ export async function completeLink(deps: LinkDeps, publicToken: string): Promise
         type: "manual",
         status: "success",
         accountsUpdated: usd.length,
-        errorMessage: skipped.length
-          ? `skipped non-USD accounts: ${skipped.map((s) => s.name).join(", ")}`
-          : null,
+        errorMessage: skippedNote(skipped),
       });
       await refreshSnapshots(tx, { userId: deps.userId }, deps.today, deps.today);
       return {

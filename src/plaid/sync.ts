@@ -15,7 +15,7 @@ import {
   startRefresh,
   syncableItems,
 } from "../db/sync.js";
-import { plaidAccounts } from "./accounts.js";
+import { plaidAccounts, skippedNote } from "./accounts.js";
 import { PlaidError, plaid } from "./client.js";
 import type { Keyring } from "./crypto.js";
 import { todaysBalances } from "./link-flow.js";
@@ -196,15 +196,9 @@ async function syncOne(
       const counts = await writeBalances(tx, todaysBalances(usd, ids, deps.today));
       await setItemHealth(tx, item.id, { status: "active", errorCode: null, succeeded: true });
       const notes = [
-        ...(skipped.length
-          ? [
-              `skipped non-USD accounts: ${skipped.map((s) => `${s.name} (${s.currency})`).join(", ")}`,
-            ]
-          : []),
-        ...(missingBalance.length
-          ? [`no balance from Plaid for: ${missingBalance.join(", ")}`]
-          : []),
-      ];
+        skippedNote(skipped),
+        missingBalance.length ? `no balance from Plaid for: ${missingBalance.join(", ")}` : null,
+      ].filter((note) => note !== null);
       const status = missingBalance.length ? "partial_success" : "success";
       const updated = usd.length - missingBalance.length;
       await finishRefresh(tx, logId, {
