@@ -1,4 +1,5 @@
 import type { PlaidApi } from "plaid";
+import type { TransactionSql } from "postgres";
 import { type BalanceInput, writeBalances } from "../db/balances.js";
 import type { Database } from "../db/connection.js";
 import {
@@ -72,6 +73,24 @@ function described(accounts: readonly PlaidAccountInput[], ids: ReadonlyMap<stri
   }));
 }
 
+/** The refresh log of a link or an update: every USD account stored, the others noted. */
+function logLinked(
+  tx: TransactionSql,
+  userId: string,
+  itemRowId: string,
+  usd: readonly PlaidAccountInput[],
+  skipped: readonly { name: string; currency: string }[],
+): Promise<string> {
+  return logRefresh(tx, {
+    userId,
+    itemRowId,
+    type: "manual",
+    status: "success",
+    accountsUpdated: usd.length,
+    errorMessage: skippedNote(skipped),
+  });
+}
+
 /**
  * After Link: exchanges the public token, refuses a duplicate of an item this user already
  * linked (and removes the new one at Plaid), then stores the item (token encrypted), its
@@ -120,14 +139,7 @@ export async function completeLink(deps: LinkDeps, publicToken: string): Promise
       });
       const ids = await upsertPlaidAccounts(tx, deps.userId, itemRowId, institutionName, usd);
       await writeBalances(tx, todaysBalances(usd, ids, deps.today));
-      await logRefresh(tx, {
-        userId: deps.userId,
-        itemRowId,
-        type: "manual",
-        status: "success",
-        accountsUpdated: usd.length,
-        errorMessage: skippedNote(skipped),
-      });
+      await logLinked(tx, deps.userId, itemRowId, usd, skipped);
       await refreshSnapshots(tx, { userId: deps.userId }, deps.today, deps.today);
       return {
         itemId: itemRowId,
@@ -164,14 +176,7 @@ export async function completeUpdate(
     await reactivateItem(tx, itemRowId);
     const ids = await upsertPlaidAccounts(tx, deps.userId, itemRowId, item.institutionName, usd);
     const counts = await writeBalances(tx, todaysBalances(usd, ids, deps.today));
-    await logRefresh(tx, {
-      userId: deps.userId,
-      itemRowId,
-      type: "manual",
-      status: "success",
-      accountsUpdated: usd.length,
-      errorMessage: null,
-    });
+    await logLinked(tx, deps.userId, itemRowId, usd, skipped);
     if (counts.earliestChange)
       await refreshSnapshots(tx, { userId: deps.userId }, counts.earliestChange, deps.today);
     return {
