@@ -3,7 +3,7 @@
  * the report's snapshot read (for the psql process).
  */
 
-import { ASSET_BUCKETS, LIABILITY_BUCKETS } from "../src/db/snapshots.js";
+import { ASSET_BUCKETS, LIABILITY_BUCKETS } from "../src/core/buckets.js";
 
 const zeros = (buckets: readonly string[]) =>
   `jsonb_build_object(${buckets.map((b) => `'${b}', 0.00`).join(", ")})`;

@@ -97,7 +97,12 @@ function configureTree(command: Command, streams: OutputStreams): void {
  */
 export async function run(
   argv: string[],
-  streams: OutputStreams = { stdout: process.stdout, stderr: process.stderr, env: process.env },
+  streams: OutputStreams = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+  },
   registerCleanup?: (cleanup: () => Promise<void>) => void,
 ): Promise<number> {
   let context: Context | undefined;
@@ -112,6 +117,7 @@ export async function run(
       return context;
     },
     output: (options) => createOutput(options, streams),
+    streams,
   };
   registerCleanup?.(async () => context?.close());
   const program = buildProgram(app);

@@ -49,14 +49,19 @@ export class Context {
     return this.resolvedTarget;
   }
 
+  /** How this run opens its database: the lock wait from the environment, the create notice. */
+  openOptions(migrations: OpenOptions["migrations"]): OpenOptions {
+    return {
+      migrations,
+      lockTimeoutMs: Number(this.env.NETWORTH_LOCK_TIMEOUT_MS) || undefined,
+      onCreate: this.onCreate,
+    };
+  }
+
   /** Opens the database once; "require" (the default) refuses an unmigrated server. */
   database(migrations: OpenOptions["migrations"] = "require"): Promise<Database> {
     this.opened ??= import("./db/connection.js").then(({ openDatabase }) =>
-      openDatabase(this.target(), {
-        migrations,
-        lockTimeoutMs: Number(this.env.NETWORTH_LOCK_TIMEOUT_MS) || undefined,
-        onCreate: this.onCreate,
-      }),
+      openDatabase(this.target(), this.openOptions(migrations)),
     );
     return this.opened;
   }

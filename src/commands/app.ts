@@ -1,12 +1,12 @@
 import type { Command } from "commander";
 import { z } from "zod";
-import { DATE_FORMATS, type DateFormat } from "../config.js";
+import type { DateFormat } from "../config.js";
 import type { Context } from "../context.js";
-import { todayIn } from "../core/dates.js";
+import { dateFormatOf, todayIn } from "../core/dates.js";
 import type { Database } from "../db/connection.js";
 import type { User } from "../db/users.js";
 import { UsageError } from "../errors.js";
-import type { Output } from "../output/output.js";
+import type { Output, OutputStreams } from "../output/output.js";
 
 /** What cli.ts hands each command: the run's context and output. */
 export interface App {
@@ -14,6 +14,8 @@ export interface App {
   context(command: Command): Context;
   /** Output for this command's --json / --quiet. */
   output(options: { json?: boolean; quiet?: boolean }): Output;
+  /** The run's streams, for what must hold a stream itself (the dashboard's Ink). */
+  readonly streams: OutputStreams;
 }
 
 /** Parses options with a zod schema; a failure is a usage error naming the option. */
@@ -45,8 +47,10 @@ export interface UserRun {
   readonly ctx: Context;
   readonly user: User;
   readonly db: Database;
-  /** Today in the user's time zone (the process's, or TZ). */
+  /** Today in the user's time zone (the process's, or TZ), as the run started. */
   readonly today: string;
+  /** Today read from the clock now: for what outlives a moment (the dashboard). */
+  todayNow(): string;
   readonly dateFormat: DateFormat;
 }
 
@@ -55,14 +59,12 @@ export async function userRun(app: App, command: Command): Promise<UserRun> {
   const ctx = app.context(command);
   const { user } = await ctx.requireUser();
   const db = await ctx.database();
-  const format = user.preferences.dateFormat;
   return {
     ctx,
     user,
     db,
     today: todayIn(undefined, ctx.now()),
-    dateFormat: (DATE_FORMATS as readonly string[]).includes(format)
-      ? (format as DateFormat)
-      : "MM/DD/YYYY",
+    todayNow: () => todayIn(undefined, ctx.now()),
+    dateFormat: dateFormatOf(user.preferences.dateFormat),
   };
 }

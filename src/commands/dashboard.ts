@@ -2,12 +2,12 @@ import { Command } from "commander";
 import { listAccounts } from "../db/accounts.js";
 import { balanceHistory } from "../db/balances.js";
 import { listItems } from "../db/plaid.js";
+import { userReport } from "../db/report.js";
 import { refreshSnapshots } from "../db/snapshots.js";
 import { UserError } from "../errors.js";
 import type { DashboardLoaders, SyncFn } from "../tui/loaders.js";
 import { rangeStart } from "../tui/ranges.js";
 import { type App, examples, type UserRun, userRun } from "./app.js";
-import { buildReport } from "./report.js";
 
 /** What the dashboard takes besides the database: the sync, once there is one. */
 export interface DashboardDeps {
@@ -16,18 +16,40 @@ export interface DashboardDeps {
 }
 
 /**
+ * The run as the dashboard needs it: open for hours, maybe past midnight, so its `today` is
+ * read from the clock at each use (`s` snapshots today, `r` writes today's balances).
+ */
+export function liveRun(run: UserRun): UserRun {
+  return {
+    ...run,
+    get today() {
+      return run.todayNow();
+    },
+  };
+}
+
+/**
  * The dashboard's loaders on the open database, for the logged-in user. Reports are built as
  * `networth report --from <range start>` builds them, one point a day (the chart samples them
- * to its width).
+ * to its width), each up to the day it is asked on.
  */
-export function dashboardLoaders(run: UserRun, sync?: SyncFn): DashboardLoaders {
-  const { db, user, today } = run;
+export function dashboardLoaders(run: UserRun, deps: DashboardDeps = {}): DashboardLoaders {
+  const live = liveRun(run);
+  const { db, user } = run;
+  const sync = deps.sync?.(live);
   return {
-    report: (range) =>
-      buildReport(db, user.id, { from: rangeStart(today, range), to: today, interval: "day" }),
+    report: (range) => {
+      const today = live.today;
+      return userReport(db, user.id, {
+        from: rangeStart(today, range),
+        to: today,
+        interval: "day",
+      });
+    },
     accounts: () => db.asUser(user.id, (tx) => listAccounts(tx, { includeArchived: false })),
     history: (accountId) => db.asUser(user.id, (tx) => balanceHistory(tx, accountId)),
     snapshot: async () => {
+      const today = live.today;
       await db.asUser(user.id, (tx) => refreshSnapshots(tx, { userId: user.id }, today, today));
       return today;
     },
@@ -45,11 +67,12 @@ export function dashboardCommand(app: App, deps: DashboardDeps = {}): Command {
   const command = new Command("dashboard")
     .description("an interactive terminal dashboard: net worth, chart, breakdown, accounts")
     .action(async (_options: Record<string, never>, cmd: Command) => {
-      const { stdin, stdout } = process;
-      if (!stdout.isTTY || !stdin.isTTY)
+      // Ink holds the streams themselves; they are the run's, never process's own.
+      const { stdin, stdout } = app.streams;
+      if (!stdout.isTTY || !stdin?.isTTY)
         throw new UserError("networth dashboard needs a terminal; use networth report instead");
       const run = await userRun(app, cmd);
-      const loaders = dashboardLoaders(run, deps.sync?.(run));
+      const loaders = dashboardLoaders(run, deps);
       // Accounts of an item in error or disconnected by Plaid get a mark (read once at start).
       const items = await run.db.asUser(run.user.id, (tx) => listItems(tx));
       const troubled = new Set(
@@ -80,14 +103,14 @@ export function dashboardCommand(app: App, deps: DashboardDeps = {}): Command {
         const instance = render(
           createElement(Dashboard, {
             email: run.user.email,
-            today: run.today,
+            today: () => run.todayNow(),
             dateFormat: run.dateFormat,
             currency: run.user.preferences.currency || "USD",
             theme: resolveTheme(run.user.preferences.theme, run.ctx.env),
             loaders,
             needsAttention,
           }),
-          { stdin, stdout, patchConsole: true },
+          { stdin, stdout: stdout as NodeJS.WriteStream, patchConsole: true },
         );
         stop = () => instance.unmount();
         // An error a component exits with rejects this, for the one handler in cli.ts.

@@ -9,11 +9,12 @@ async function loadMigrator() {
   return import("../db/migrator.js");
 }
 
-function stepReporter(out: Output) {
+function stepReporter(
+  out: Output,
+  migrationLabel: (m: { version: number; name: string }) => string,
+) {
   return (m: { version: number; name: string }, direction: "up" | "down") =>
-    out.info(
-      `${direction === "up" ? "applied" : "rolled back"} ${String(m.version).padStart(4, "0")}_${m.name}`,
-    );
+    out.info(`${direction === "up" ? "applied" : "rolled back"} ${migrationLabel(m)}`);
 }
 
 async function openForDb(ctx: Context) {
@@ -36,9 +37,12 @@ export function dbCommand(app: App): Command {
       );
       const ctx = app.context(cmd);
       const out = app.output(opts);
-      const { migrateUp } = await loadMigrator();
+      const { migrateUp, migrationLabel } = await loadMigrator();
       const database = await openForDb(ctx);
-      const applied = await migrateUp(database.sql, { to: opts.to, onStep: stepReporter(out) });
+      const applied = await migrateUp(database.sql, {
+        to: opts.to,
+        onStep: stepReporter(out, migrationLabel),
+      });
       if (out.json)
         out.result({ applied: applied.map(({ version, name }) => ({ version, name })) });
       else
@@ -68,12 +72,12 @@ export function dbCommand(app: App): Command {
       }
       const ctx = app.context(cmd);
       const out = app.output(opts);
-      const { migrateDown } = await loadMigrator();
+      const { migrateDown, migrationLabel } = await loadMigrator();
       const database = await openForDb(ctx);
       const done = await migrateDown(database.sql, {
         steps: opts.steps,
         to: opts.to,
-        onStep: stepReporter(out),
+        onStep: stepReporter(out, migrationLabel),
       });
       if (out.json)
         out.result({ rolledBack: done.map(({ version, name }) => ({ version, name })) });
@@ -91,7 +95,7 @@ export function dbCommand(app: App): Command {
     .action(async (raw: { json?: boolean }, cmd: Command) => {
       const ctx = app.context(cmd);
       const out = app.output(raw);
-      const { loadMigrations, migrationStatus } = await loadMigrator();
+      const { loadMigrations, migrationLabel, migrationStatus } = await loadMigrator();
       const database = await openForDb(ctx);
       const migrations = loadMigrations();
       const status = await migrationStatus(database.sql, migrations);
@@ -121,12 +125,10 @@ export function dbCommand(app: App): Command {
           : r.applied
             ? `applied ${r.appliedAt?.toISOString()}`
             : "pending";
-        out.line(`  ${String(r.version).padStart(4, "0")}_${r.name.padEnd(20)} ${state}`);
+        out.line(`  ${migrationLabel(r).padEnd(25)} ${state}`);
       }
       for (const u of unknown)
-        out.line(
-          `  ${String(u.version).padStart(4, "0")}_${u.name.padEnd(20)} unknown to this version`,
-        );
+        out.line(`  ${migrationLabel(u).padEnd(25)} unknown to this version`);
     });
 
   db.command("serve")

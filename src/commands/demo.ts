@@ -1,10 +1,10 @@
 import { Command } from "commander";
-import { todayIn } from "../core/dates.js";
-import { DEMO_EMAIL, seedDemo } from "../db/demo.js";
+import { dateFormatOf, todayIn } from "../core/dates.js";
+import { DEMO_EMAIL, deleteDemoUser, seedDemo } from "../db/demo.js";
+import { userReport } from "../db/report.js";
+import { startSession } from "../db/sessions.js";
 import { refreshSnapshots } from "../db/snapshots.js";
 import { type App, examples } from "./app.js";
-import { buildReport, renderReport } from "./report.js";
-import { startSession } from "./session.js";
 
 export function demoCommand(app: App): Command {
   const command = new Command("demo")
@@ -18,14 +18,13 @@ export function demoCommand(app: App): Command {
       const db = await ctx.database();
       const today = todayIn(undefined, ctx.now());
       out.info(`Creating the demo user ${DEMO_EMAIL} with two years of history...`);
-      // Reset: the demo user and everything of theirs (cascade), nobody else.
-      await db.sql`DELETE FROM users WHERE email = ${DEMO_EMAIL}`;
-      const { user } = await startSession(ctx, db, DEMO_EMAIL);
+      await deleteDemoUser(db.sql);
+      const { user } = await startSession(db, ctx.config, DEMO_EMAIL, { now: ctx.now() });
       await db.asUser(user.id, async (tx) => {
         const first = await seedDemo(tx, user.id, today);
         await refreshSnapshots(tx, { userId: user.id }, first, today);
       });
-      const report = await buildReport(db, user.id, { to: today });
+      const report = await userReport(db, user.id, { to: today });
       if (out.json) {
         out.result(report);
         return;
@@ -33,11 +32,11 @@ export function demoCommand(app: App): Command {
       out.info(
         `Logged in as ${DEMO_EMAIL}. Try networth accounts, networth report --interval week, networth history Home.\n`,
       );
-      await renderReport(out, report, "MM/DD/YYYY", process.stdout.columns ?? 80);
+      const { renderReport } = await import("../output/report.js");
+      renderReport(out, report, dateFormatOf(user.preferences.dateFormat));
       // On a terminal, straight into the dashboard (the report is there again on quitting it).
       const dashboard = cmd.parent?.commands.find((c) => c.name() === "dashboard");
-      if (dashboard && process.stdout.isTTY && process.stdin.isTTY)
-        await dashboard.parseAsync([], { from: "user" });
+      if (dashboard && out.terminal) await dashboard.parseAsync([], { from: "user" });
     });
   return examples(command, ["networth demo", "networth demo --json | jq '.current.netWorth'"]);
 }

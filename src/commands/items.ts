@@ -85,7 +85,7 @@ export function unlinkCommand(app: App): Command {
       if (accessToken) {
         // Tell Plaid first: a token we dropped could never be revoked afterwards.
         const { client, keyring } = await plaidDeps(run);
-        const { plaid } = await import("../plaid/link-flow.js");
+        const { plaid } = await import("../plaid/client.js");
         await plaid(() =>
           client.itemRemove({ access_token: keyring.decrypt(accessToken, itemId) }),
         ).catch((error) => {

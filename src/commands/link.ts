@@ -129,7 +129,10 @@ export function linkCommand(app: App): Command {
       const run = await userRun(app, cmd);
       const out = app.output(input);
       const { client, keyring } = await plaidDeps(run);
-      const { completeLink, completeUpdate, plaid } = await import("../plaid/link-flow.js");
+      const [{ completeLink, completeUpdate }, { plaid }] = await Promise.all([
+        import("../plaid/link-flow.js"),
+        import("../plaid/client.js"),
+      ]);
       const deps = { db: run.db, userId: run.user.id, client, keyring, today: run.today };
       const webhook = run.ctx.config.get("plaid.webhookUrl");
 

@@ -1,11 +1,8 @@
-import { arch, platform } from "node:os";
 import { Command } from "commander";
 import { z } from "zod";
-import type { Context } from "../context.js";
-import { hashToken, newSessionToken, SESSION_DAYS } from "../core/session.js";
-import type { Database } from "../db/connection.js";
-import { deleteSession, loginUser } from "../db/users.js";
-import { VERSION } from "../version.js";
+import { hashToken, SESSION_DAYS } from "../core/session.js";
+import { startSession } from "../db/sessions.js";
+import { deleteSession } from "../db/users.js";
 import { type App, examples, parseOptions, wholeNumber } from "./app.js";
 
 const LoginInput = z.object({
@@ -18,30 +15,6 @@ const LoginInput = z.object({
   json: z.boolean().optional(),
 });
 
-/**
- * Logs in as `email` on this database (creating the user when new): a new session whose token
- * only the config file keeps, replacing this config's previous session there.
- */
-export async function startSession(
-  ctx: Context,
-  db: Database,
-  email: string,
-  days: number = SESSION_DAYS,
-) {
-  const token = newSessionToken();
-  const expiresAt = new Date(ctx.now().getTime() + days * 86_400_000);
-  const result = await loginUser(db.sql, {
-    email,
-    tokenHash: hashToken(token),
-    userAgent: `networth/${VERSION} ${platform()}-${arch()}`,
-    expiresAt,
-  });
-  const previous = ctx.config.sessionToken(db.target.key);
-  if (previous) await deleteSession(db.sql, hashToken(previous));
-  ctx.config.setSessionToken(db.target.key, token);
-  return result;
-}
-
 export function loginCommand(app: App): Command {
   const command = new Command("login")
     .description("log in as a user of the database (created on first login)")
@@ -53,12 +26,10 @@ export function loginCommand(app: App): Command {
       const ctx = app.context(cmd);
       const out = app.output(input);
       const db = await ctx.database();
-      const { user, created, session } = await startSession(
-        ctx,
-        db,
-        input.email,
-        input.days ?? SESSION_DAYS,
-      );
+      const { user, created, session } = await startSession(db, ctx.config, input.email, {
+        now: ctx.now(),
+        days: input.days,
+      });
       if (out.json) {
         out.result({
           user,

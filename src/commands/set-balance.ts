@@ -2,15 +2,13 @@ import { Command } from "commander";
 import { z } from "zod";
 import { resolveAccountRef } from "../core/account-ref.js";
 import { formatAmount, parseAmount } from "../core/amount.js";
+import { NEGATIVE_OK } from "../core/buckets.js";
 import { parseDate } from "../core/dates.js";
 import { getAccount, listAccounts } from "../db/accounts.js";
 import { writeBalances } from "../db/balances.js";
 import { accountJson } from "../output/models.js";
 import { type App, examples, parseOptions, userRun } from "./app.js";
 import { refreshFrom } from "./effects.js";
-
-/** Categories whose balance can meaningfully go below zero: an overdraft, a card in credit. */
-export const NEGATIVE_OK = new Set(["cash", "credit_card"]);
 
 const Input = z.object({
   account: z.string(),

@@ -1,11 +1,11 @@
 import { Command } from "commander";
 import { z } from "zod";
 import { formatAmount } from "../core/amount.js";
+import { snapshotModel } from "../core/buckets.js";
 import { parseDate, todayIn } from "../core/dates.js";
 import { centsFromDecimal } from "../core/money.js";
 import { readSnapshots, refreshSnapshots } from "../db/snapshots.js";
 import { UsageError } from "../errors.js";
-import { snapshotJson } from "../output/models.js";
 import { type App, examples, parseOptions, userRun } from "./app.js";
 
 const Input = z.object({
@@ -71,7 +71,7 @@ export function snapshotCommand(app: App): Command {
           from,
           to,
           ...result,
-          snapshot: latest ? snapshotJson(latest) : null,
+          snapshot: latest ? snapshotModel(latest) : null,
         });
         return;
       }

@@ -8,6 +8,7 @@ import {
   manualTypeKey,
   planBalanceImport,
 } from "../core/balance-import.js";
+import { NEGATIVE_OK } from "../core/buckets.js";
 import { toCsv } from "../core/csv.js";
 import { parseDate } from "../core/dates.js";
 import { Money } from "../core/money.js";
@@ -16,7 +17,6 @@ import { allBalances, type BalanceInput, type WriteCounts, writeBalances } from 
 import { UsageError, UserError } from "../errors.js";
 import { type App, examples, parseOptions, userRun } from "./app.js";
 import { refreshFrom } from "./effects.js";
-import { NEGATIVE_OK } from "./set-balance.js";
 
 const CHUNK = 5_000;
 

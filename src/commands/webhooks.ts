@@ -82,12 +82,7 @@ export function webhooksCommand(app: App): Command {
         // Held only while a webhook is handled: other networth commands (the cron line's sync)
         // need the embedded database too.
         const { openDatabase } = await import("../db/connection.js");
-        const lease = server.leasedDatabase(() =>
-          openDatabase(target, {
-            migrations: "require",
-            lockTimeoutMs: Number(ctx.env.NETWORTH_LOCK_TIMEOUT_MS) || undefined,
-          }),
-        );
+        const lease = server.leasedDatabase(() => openDatabase(target, ctx.openOptions("require")));
         ctx.onClose(() => lease.close());
         database = lease;
       } else {

@@ -1,3 +1,5 @@
+import { Money } from "./money.js";
+
 /**
  * The one mapping from account category to net worth bucket (docs/schema.md, defects 4, 6, 7).
  * The SQL function account_bucket() is the same table; a test holds the two equal.
@@ -57,3 +59,84 @@ export function bucketFor(category: AccountCategory, cents: bigint): Bucket & { 
     ? { side: "liability", bucket: "other", cents: -cents }
     : { side: "asset", bucket: "cash", cents: -cents };
 }
+
+/** The asset breakdown keys (defect 6), in the order of CATEGORY_BUCKETS; snapshots have all. */
+export const ASSET_BUCKETS: readonly AssetBucket[] = [
+  ...new Set(
+    Object.values(CATEGORY_BUCKETS).flatMap((b) => (b.side === "asset" ? [b.bucket] : [])),
+  ),
+];
+/** The liability breakdown keys (defect 6), likewise. */
+export const LIABILITY_BUCKETS: readonly LiabilityBucket[] = [
+  ...new Set(
+    Object.values(CATEGORY_BUCKETS).flatMap((b) => (b.side === "liability" ? [b.bucket] : [])),
+  ),
+];
+
+/**
+ * What a person reads for each bucket, by side: the one table the report's breakdown and the
+ * dashboard's both print (the JSON keys above are for machines).
+ */
+export const BUCKET_LABELS: {
+  readonly asset: Readonly<Record<AssetBucket, string>>;
+  readonly liability: Readonly<Record<LiabilityBucket, string>>;
+} = {
+  asset: {
+    cash: "Cash",
+    investments: "Investments",
+    property: "Property",
+    vehicles: "Vehicles",
+    preciousMetals: "Metals",
+    digitalAssets: "Crypto",
+    other: "Other",
+  },
+  liability: {
+    creditCards: "Credit cards",
+    mortgages: "Mortgages",
+    loans: "Loans",
+    other: "Other",
+  },
+};
+
+/** A bucket's label on its side. */
+export function bucketLabel(side: "asset" | "liability", bucket: string): string {
+  const labels: Readonly<Record<string, string>> = BUCKET_LABELS[side];
+  return labels[bucket] ?? bucket;
+}
+
+/** Categories whose balance can meaningfully go below zero: an overdraft, a card in credit. */
+export const NEGATIVE_OK: ReadonlySet<string> = new Set<AccountCategory>(["cash", "credit_card"]);
+
+/** A net_worth_snapshots row; every amount an exact decimal string with two decimals. */
+export interface SnapshotRow {
+  id: string;
+  userId: string;
+  date: string;
+  totalAssets: string;
+  totalLiabilities: string;
+  netWorth: string;
+  assetBreakdown: Record<AssetBucket, string>;
+  liabilityBreakdown: Record<LiabilityBucket, string>;
+  createdAt: Date;
+}
+
+/** The seed's NetWorthSnapshot model: every amount exact Money (a JSON number on output). */
+export function snapshotModel(row: SnapshotRow) {
+  // In the models' key order, not JSONB's.
+  const money = <K extends string>(keys: readonly K[], breakdown: Record<K, string>) =>
+    Object.fromEntries(keys.map((k) => [k, Money.fromDecimal(breakdown[k])])) as Record<K, Money>;
+  return {
+    id: row.id,
+    userId: row.userId,
+    date: row.date,
+    totalAssets: Money.fromDecimal(row.totalAssets),
+    totalLiabilities: Money.fromDecimal(row.totalLiabilities),
+    netWorth: Money.fromDecimal(row.netWorth),
+    assetBreakdown: money(ASSET_BUCKETS, row.assetBreakdown),
+    liabilityBreakdown: money(LIABILITY_BUCKETS, row.liabilityBreakdown),
+    createdAt: row.createdAt,
+  };
+}
+
+/** A snapshot as the report and `snapshot --json` give it. */
+export type SnapshotModel = ReturnType<typeof snapshotModel>;

@@ -4,7 +4,7 @@
  * through UTC day numbers instead.
  */
 
-import type { DateFormat } from "../config.js";
+import { DATE_FORMATS, type DateFormat, PREFERENCE_DEFAULTS } from "../config.js";
 import { UsageError } from "../errors.js";
 
 /** The earliest date parseDate accepts. */
@@ -171,6 +171,16 @@ export function parseDate(text: string, options: ParseDateOptions): string {
   return iso;
 }
 
+/**
+ * The user's dateFormat preference as a DateFormat: anything else stored there (a value from
+ * an older version, an edit by hand) falls back to the default, never to an error.
+ */
+export function dateFormatOf(preference: string | undefined): DateFormat {
+  return (DATE_FORMATS as readonly (string | undefined)[]).includes(preference)
+    ? (preference as DateFormat)
+    : PREFERENCE_DEFAULTS.dateFormat;
+}
+
 /** An ISO date for display in the given format, with two-digit day and month. */
 export function formatDate(iso: string, format: DateFormat): string {
   partsOf(iso);
@@ -191,6 +201,31 @@ export function formatDate(iso: string, format: DateFormat): string {
 export function addDays(iso: string, days: number): string {
   if (!Number.isSafeInteger(days)) throw new RangeError(`not a whole number of days: ${days}`);
   return fromDayNumber(dayNumber(iso) + days);
+}
+
+/** The last day of a month (1-12) of a year (0-9999). */
+export function lastDayOfMonth(year: number, month: number): string {
+  if (!(year >= 0 && year <= 9999)) throw new RangeError(`year out of range: ${year}`);
+  if (!Number.isInteger(month) || month < 1 || month > 12) {
+    throw new RangeError(`there is no month ${month}`);
+  }
+  return toIso({ year, month, day: daysInMonth(year, month) });
+}
+
+/**
+ * The same day `months` calendar months after (or, when negative, before) `iso`, clamped to
+ * that month's last day: 2026-03-31 minus one month is 2026-02-28, Feb 29 plus a year Feb 28.
+ * The one piece of month arithmetic: the report's windows and the dashboard's ranges use it.
+ */
+export function addMonths(iso: string, months: number): string {
+  if (!Number.isSafeInteger(months))
+    throw new RangeError(`not a whole number of months: ${months}`);
+  const { year, month, day } = partsOf(iso);
+  const index = year * 12 + (month - 1) + months;
+  const last = lastDayOfMonth(Math.floor(index / 12), (((index % 12) + 12) % 12) + 1);
+  return Number(last.slice(8, 10)) < day
+    ? last
+    : `${last.slice(0, 8)}${String(day).padStart(2, "0")}`;
 }
 
 /** Whole days from a to b: positive when b is later. */

@@ -1,7 +1,12 @@
-import type { ItemRow } from "../db/plaid.js";
+/** What itemAdvice reads of an item: plain data, so any layer can ask. */
+export interface ItemState {
+  readonly id: string;
+  readonly status: "active" | "error" | "disconnected";
+  readonly errorCode: string | null;
+}
 
 /** What the user should do about an item's state, or null when nothing. */
-export function itemAdvice(item: Pick<ItemRow, "id" | "status" | "errorCode">): string | null {
+export function itemAdvice(item: ItemState): string | null {
   const ref = item.id.slice(0, 8);
   if (item.status === "disconnected")
     return "unlinked; its history is kept (networth link to connect again)";

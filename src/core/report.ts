@@ -5,9 +5,14 @@
  * would misround shares and changes of large balances.
  */
 
-import { ASSET_BUCKETS, LIABILITY_BUCKETS, type SnapshotRow } from "../db/snapshots.js";
-import type { AssetBucket, LiabilityBucket } from "./buckets.js";
-import { addDays, compareDates, daysBetween, isIsoDate } from "./dates.js";
+import {
+  ASSET_BUCKETS,
+  type AssetBucket,
+  LIABILITY_BUCKETS,
+  type LiabilityBucket,
+  type SnapshotRow,
+} from "./buckets.js";
+import { addDays, addMonths, compareDates, daysBetween, lastDayOfMonth } from "./dates.js";
 import { Money } from "./money.js";
 
 /** How `networth report` groups the series: one point per period, at the period's last day. */
@@ -73,34 +78,6 @@ export function percentOf(part: bigint, whole: bigint, decimals: number): string
   return `${part < 0n && scaled !== 0n ? "-" : ""}${integer}${fraction}`;
 }
 
-interface YearMonth {
-  year: number;
-  month: number;
-}
-
-function yearMonthOf(iso: string): YearMonth {
-  if (!isIsoDate(iso)) throw new RangeError(`not a YYYY-MM-DD date: ${JSON.stringify(iso)}`);
-  return { year: Number(iso.slice(0, 4)), month: Number(iso.slice(5, 7)) };
-}
-
-/** `months` after (or before) a month; the month index runs on past 12 and below 1. */
-function shiftMonth({ year, month }: YearMonth, months: number): YearMonth {
-  const index = year * 12 + (month - 1) + months;
-  return { year: Math.floor(index / 12), month: (index % 12) + 1 };
-}
-
-function firstOfMonth({ year, month }: YearMonth): string {
-  if (year < 0 || year > 9999) throw new RangeError(`year out of range: ${year}`);
-  return `${String(year).padStart(4, "0")}-${String(month).padStart(2, "0")}-01`;
-}
-
-function lastOfMonth(yearMonth: YearMonth): string {
-  // December directly, so that 9999-12 has an end; otherwise the day before the next month's
-  // first, which leaves leap years to the calendar.
-  if (yearMonth.month === 12) return firstOfMonth(yearMonth).replace(/-12-01$/, "-12-31");
-  return addDays(firstOfMonth(shiftMonth(yearMonth, 1)), -1);
-}
-
 /** A known Sunday, to count weekdays from (ISO weeks end on Sunday). */
 const SUNDAY = "2000-01-02";
 
@@ -122,14 +99,13 @@ export function periodEnds(from: string, to: string, interval: Interval): string
     }
   } else {
     const step = interval === "month" ? 1 : interval === "quarter" ? 3 : 12;
-    const start = yearMonthOf(from);
-    const last = yearMonthOf(to);
-    // The first period's last month: quarters and years end on a multiple of their length.
-    let month: YearMonth = { year: start.year, month: Math.ceil(start.month / step) * step };
-    while (month.year * 12 + month.month <= last.year * 12 + last.month) {
-      const end = lastOfMonth(month);
+    // Months as one index (year * 12 + month - 1); the first period's last month: quarters and
+    // years end on a multiple of their length.
+    const first = Number(from.slice(0, 4)) * 12 + Math.ceil(Number(from.slice(5, 7)) / step) * step;
+    const last = Number(to.slice(0, 4)) * 12 + Number(to.slice(5, 7)) - 1;
+    for (let index = first - 1; index <= last; index += step) {
+      const end = lastDayOfMonth(Math.floor(index / 12), (index % 12) + 1);
       if (end <= to) ends.push(end);
-      month = shiftMonth(month, step);
     }
   }
   if (ends[ends.length - 1] !== to) ends.push(to);
@@ -199,13 +175,8 @@ export function changeBetween(
  * change includes January 1st's.
  */
 export function windowStart(to: string, window: ChangeWindow): string {
-  const current = yearMonthOf(to);
-  if (window === "YTD") return lastOfMonth({ year: current.year - 1, month: 12 });
-  const months = window === "1M" ? 1 : window === "3M" ? 3 : 12;
-  const earlier = shiftMonth(current, -months);
-  const last = lastOfMonth(earlier);
-  const day = to.slice(8, 10);
-  return day < last.slice(8, 10) ? `${last.slice(0, 8)}${day}` : last;
+  if (window === "YTD") return lastDayOfMonth(Number(to.slice(0, 4)) - 1, 12);
+  return addMonths(to, window === "1M" ? -1 : window === "3M" ? -3 : -12);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { TransactionSql } from "postgres";
 import type { AccountCategory } from "../core/buckets.js";
+import type { AccountMove } from "../core/build-report.js";
 
 /** An accounts row joined with its type's display name and its current balance. */
 export interface AccountRow {
@@ -154,17 +155,6 @@ export async function deleteAccount(tx: TransactionSql, id: string): Promise<str
     SELECT min(date) AS first FROM account_balances WHERE account_id = ${id}`;
   await tx`DELETE FROM accounts WHERE id = ${id}`;
   return first?.first ?? null;
-}
-
-/** An account's value at the start and end of a range (latest balance on or before each). */
-export interface AccountMove {
-  id: string;
-  name: string;
-  side: "asset" | "liability";
-  before: string | null;
-  after: string | null;
-  /** after - before, as a decimal string (a missing value counts as 0). */
-  change: string;
 }
 
 /**

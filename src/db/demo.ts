@@ -1,9 +1,17 @@
-import type { TransactionSql } from "postgres";
+import type { Sql, TransactionSql } from "postgres";
 import { addDays } from "../core/dates.js";
 import { writeBalances } from "./balances.js";
 
 /** The demo user's email: `networth demo` resets this user and no other. */
 export const DEMO_EMAIL = "demo@networth.local";
+
+/**
+ * Removes the demo user and everything of theirs (the foreign keys cascade), nobody else: the
+ * reset before `networth demo` seeds again. Cross-user (the system connection).
+ */
+export async function deleteDemoUser(sql: Sql): Promise<void> {
+  await sql`DELETE FROM users WHERE email = ${DEMO_EMAIL}`;
+}
 
 /** How far back the demo history goes. */
 export const DEMO_DAYS = 800;

@@ -108,28 +108,6 @@ export async function upsertPlaidAccounts(
   return ids;
 }
 
-/** Records a data refresh (already finished) and returns its id. */
-export async function logRefresh(
-  tx: TransactionSql,
-  log: {
-    userId: string;
-    itemRowId: string | null;
-    type: "manual" | "scheduled" | "webhook";
-    status: "success" | "partial_success" | "failed";
-    accountsUpdated: number;
-    errorMessage: string | null;
-  },
-): Promise<string> {
-  const [row] = await tx<{ id: string }[]>`
-    INSERT INTO data_refresh_logs (user_id, plaid_item_id, refresh_type, status, accounts_updated,
-                                   error_message, completed_at)
-    VALUES (${log.userId}, ${log.itemRowId}, ${log.type}, ${log.status}, ${log.accountsUpdated},
-            ${log.errorMessage}, NOW())
-    RETURNING id`;
-  if (!row) throw new Error("refresh log insert returned nothing");
-  return row.id;
-}
-
 /** Marks an item active again after a successful update-mode Link. */
 export async function reactivateItem(tx: TransactionSql, id: string): Promise<void> {
   await tx`UPDATE plaid_items SET status = 'active', error_code = NULL WHERE id = ${id}`;

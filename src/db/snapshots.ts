@@ -10,7 +10,7 @@
  */
 
 import type { Sql, TransactionSql } from "postgres";
-import { type AssetBucket, CATEGORY_BUCKETS, type LiabilityBucket } from "../core/buckets.js";
+import { ASSET_BUCKETS, LIABILITY_BUCKETS, type SnapshotRow } from "../core/buckets.js";
 import { daysBetween, isIsoDate } from "../core/dates.js";
 
 /** Whose snapshots a refresh recomputes: one user's (under asUser), or everyone's (system). */
@@ -29,32 +29,6 @@ export interface RefreshResult {
    */
   overflowed: number;
 }
-
-/** A net_worth_snapshots row; every amount an exact decimal string with two decimals. */
-export interface SnapshotRow {
-  id: string;
-  userId: string;
-  date: string;
-  totalAssets: string;
-  totalLiabilities: string;
-  netWorth: string;
-  assetBreakdown: Record<AssetBucket, string>;
-  liabilityBreakdown: Record<LiabilityBucket, string>;
-  createdAt: Date;
-}
-
-/** The asset breakdown keys (defect 6), in the order of CATEGORY_BUCKETS; snapshots have all. */
-export const ASSET_BUCKETS: readonly AssetBucket[] = [
-  ...new Set(
-    Object.values(CATEGORY_BUCKETS).flatMap((b) => (b.side === "asset" ? [b.bucket] : [])),
-  ),
-];
-/** The liability breakdown keys (defect 6), likewise. */
-export const LIABILITY_BUCKETS: readonly LiabilityBucket[] = [
-  ...new Set(
-    Object.values(CATEGORY_BUCKETS).flatMap((b) => (b.side === "liability" ? [b.bucket] : [])),
-  ),
-];
 
 /** A SQL literal of a bucket name (they are fixed identifiers, no quote can occur). */
 const literal = (name: string) => `'${name}'`;

@@ -33,6 +33,13 @@ export async function syncableItems(
     ORDER BY created_at, id`;
 }
 
+/** The Plaid account ids of an item's stored accounts (to tell which a sync adds). */
+export async function plaidAccountIds(tx: TransactionSql, itemRowId: string): Promise<string[]> {
+  const rows = await tx<{ plaidAccountId: string }[]>`
+    SELECT plaid_account_id FROM accounts WHERE plaid_item_id = ${itemRowId}`;
+  return rows.map((r) => r.plaidAccountId);
+}
+
 /** Closes an item's refresh logs left pending by a process that died, as failed. */
 export async function closeInterrupted(sql: Queryable, itemRowId: string): Promise<number> {
   const rows = await sql`
@@ -43,12 +50,22 @@ export async function closeInterrupted(sql: Queryable, itemRowId: string): Promi
   return rows.length;
 }
 
+/** What started a refresh. */
+export type RefreshType = "manual" | "scheduled" | "webhook";
+
+/** How a refresh ended: what its log records. */
+export interface RefreshOutcome {
+  status: "success" | "partial_success" | "failed";
+  accountsUpdated: number;
+  errorMessage: string | null;
+}
+
 /** A refresh log in state pending, committed on its own so a killed run leaves a trace. */
 export async function startRefresh(
   sql: Queryable,
   userId: string,
-  itemRowId: string,
-  type: "manual" | "scheduled" | "webhook",
+  itemRowId: string | null,
+  type: RefreshType,
 ): Promise<string> {
   const [row] = await sql<{ id: string }[]>`
     INSERT INTO data_refresh_logs (user_id, plaid_item_id, refresh_type, status)
@@ -57,20 +74,30 @@ export async function startRefresh(
   return row.id;
 }
 
+/** Closes a refresh log with its outcome. */
 export async function finishRefresh(
   sql: Queryable,
   logId: string,
-  result: {
-    status: "success" | "partial_success" | "failed";
-    accountsUpdated: number;
-    errorMessage: string | null;
-  },
+  result: RefreshOutcome,
 ): Promise<void> {
   await sql`
     UPDATE data_refresh_logs
     SET status = ${result.status}, accounts_updated = ${result.accountsUpdated},
         error_message = ${result.errorMessage}, completed_at = NOW()
     WHERE id = ${logId}`;
+}
+
+/**
+ * A refresh done within one transaction (a link), logged whole: the same two writes as a
+ * sync's, started and finished at once.
+ */
+export async function logRefresh(
+  tx: TransactionSql,
+  log: { userId: string; itemRowId: string | null; type: RefreshType } & RefreshOutcome,
+): Promise<string> {
+  const id = await startRefresh(tx, log.userId, log.itemRowId, log.type);
+  await finishRefresh(tx, id, log);
+  return id;
 }
 
 /** Archives (from `on`) the item's active accounts Plaid no longer returns; returns how many. */

@@ -2,7 +2,6 @@ import { daysBetween } from "../core/dates.js";
 import { Money } from "../core/money.js";
 import type { AccountRow } from "../db/accounts.js";
 import type { BalanceRow } from "../db/balances.js";
-import { ASSET_BUCKETS, LIABILITY_BUCKETS, type SnapshotRow } from "../db/snapshots.js";
 
 /** The seed's AccountBalance model (`limit` is the credit_limit column). */
 export function balanceJson(row: BalanceRow) {
@@ -58,23 +57,5 @@ export function accountJson(row: AccountRow, today: string) {
     balanceAgeDays: row.balanceDate ? daysBetween(row.balanceDate, today) : null,
     balanceCount: row.balanceCount,
     manualAssetDetails: row.isManual ? { description: row.description, notes: row.notes } : null,
-  };
-}
-
-/** The seed's NetWorthSnapshot model, every amount an exact JSON number. */
-export function snapshotJson(row: SnapshotRow) {
-  // In the models' key order, not JSONB's.
-  const money = <K extends string>(keys: readonly K[], breakdown: Record<K, string>) =>
-    Object.fromEntries(keys.map((k) => [k, Money.fromDecimal(breakdown[k])])) as Record<K, Money>;
-  return {
-    id: row.id,
-    userId: row.userId,
-    date: row.date,
-    totalAssets: Money.fromDecimal(row.totalAssets),
-    totalLiabilities: Money.fromDecimal(row.totalLiabilities),
-    netWorth: Money.fromDecimal(row.netWorth),
-    assetBreakdown: money(ASSET_BUCKETS, row.assetBreakdown),
-    liabilityBreakdown: money(LIABILITY_BUCKETS, row.liabilityBreakdown),
-    createdAt: row.createdAt,
   };
 }

@@ -8,6 +8,12 @@ export interface Output {
   /** True when stderr is a terminal and progress may be drawn. */
   readonly interactive: boolean;
   readonly color: boolean;
+  /** The terminal's width in characters, for charts (80 when stdout is not a terminal). */
+  readonly columns: number;
+  /** True when both stdin and stdout are a terminal: an interactive view may open. */
+  readonly terminal: boolean;
+  /** Raw progress text on stderr (a spinner's frames), only when `interactive`. */
+  progress(text: string): void;
   /** A line of human output on stdout (suppressed under --json). */
   line(text?: string): void;
   /** A notice on stderr (suppressed under --json and --quiet). */
@@ -22,17 +28,17 @@ export interface Output {
   result(value: unknown): void;
 }
 
+/** The process's streams as the CLI hands them to every command (tests pass their own). */
 export interface OutputStreams {
-  readonly stdout: Writable & { isTTY?: boolean };
+  readonly stdout: Writable & { isTTY?: boolean; columns?: number };
   readonly stderr: Writable & { isTTY?: boolean };
+  /** Absent where nothing can be read (never a terminal then). */
+  readonly stdin?: NodeJS.ReadStream | undefined;
   readonly env: NodeJS.ProcessEnv;
 }
 
 /** Colour only on a terminal, never under NO_COLOR or TERM=dumb. */
-export function colorEnabled(
-  stream: { isTTY?: boolean },
-  env: NodeJS.ProcessEnv = process.env,
-): boolean {
+export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
   if (env.TERM === "dumb") return false;
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "0") return true;
@@ -44,17 +50,24 @@ export function toJson(value: unknown): string {
   return stringifyWithMoney(value);
 }
 
+/** A command's Output on the CLI's streams (the only place output reaches a stream). */
 export function createOutput(
   options: { json?: boolean; quiet?: boolean },
-  streams: OutputStreams = { stdout: process.stdout, stderr: process.stderr, env: process.env },
+  streams: OutputStreams,
 ): Output {
   const json = Boolean(options.json);
   const quiet = Boolean(options.quiet);
+  const interactive = Boolean(streams.stderr.isTTY) && !json && !quiet;
   return {
     json,
     quiet,
-    interactive: Boolean(streams.stderr.isTTY) && !json && !quiet,
+    interactive,
     color: colorEnabled(streams.stdout, streams.env),
+    columns: (streams.stdout.isTTY && streams.stdout.columns) || 80,
+    terminal: Boolean(streams.stdout.isTTY && streams.stdin?.isTTY),
+    progress(text) {
+      if (interactive) streams.stderr.write(text);
+    },
     line(text = "") {
       if (!json) streams.stdout.write(`${text}\n`);
     },

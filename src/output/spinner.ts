@@ -6,14 +6,10 @@ const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "
  * A one-line spinner on stderr while slow work runs; nothing at all unless stderr is a terminal
  * and the run is neither --json nor --quiet. stop() clears the line.
  */
-export function startSpinner(
-  out: Output,
-  text: string,
-  stream: NodeJS.WriteStream = process.stderr,
-): () => void {
+export function startSpinner(out: Output, text: string): () => void {
   if (!out.interactive) return () => {};
   let frame = 0;
-  const draw = () => stream.write(`\r${FRAMES[frame++ % FRAMES.length]} ${text}`);
+  const draw = () => out.progress(`\r${FRAMES[frame++ % FRAMES.length]} ${text}`);
   draw();
   const timer = setInterval(draw, 100);
   let stopped = false;
@@ -21,6 +17,6 @@ export function startSpinner(
     if (stopped) return;
     stopped = true;
     clearInterval(timer);
-    stream.write("\r\u001B[2K");
+    out.progress("\r\u001B[2K");
   };
 }

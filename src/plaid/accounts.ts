@@ -23,6 +23,12 @@ function storedType(type: string): string {
   return TYPES.has(type) ? type : "other";
 }
 
+/** The refresh log's note for accounts left out as not USD, or null when there are none. */
+export function skippedNote(skipped: readonly { name: string; currency: string }[]): string | null {
+  if (skipped.length === 0) return null;
+  return `skipped non-USD accounts: ${skipped.map((s) => `${s.name} (${s.currency})`).join(", ")}`;
+}
+
 /** Plaid's accounts split into the USD ones to store and the others to warn about. */
 export function plaidAccounts(accounts: readonly AccountBase[]): {
   usd: PlaidAccountInput[];

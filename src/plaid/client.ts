@@ -230,3 +230,12 @@ export function isRetryable(error: unknown): boolean {
   if (RETRY_CODES.has(plaid.errorCode) || RETRY_TYPES.has(plaid.errorType)) return true;
   return plaid.httpStatus !== null && (plaid.httpStatus >= 500 || plaid.httpStatus === 429);
 }
+
+/** Runs a Plaid call, turning its failure into a PlaidError that carries no secret. */
+export async function plaid<T>(call: () => Promise<{ data: T }>): Promise<T> {
+  try {
+    return (await call()).data;
+  } catch (error) {
+    throw toPlaidError(error);
+  }
+}

@@ -1,18 +1,19 @@
 import type { PlaidApi } from "plaid";
+import type { TransactionSql } from "postgres";
 import { type BalanceInput, writeBalances } from "../db/balances.js";
 import type { Database } from "../db/connection.js";
 import {
   insertItem,
   listItems,
-  logRefresh,
   type PlaidAccountInput,
   reactivateItem,
   upsertPlaidAccounts,
 } from "../db/plaid.js";
 import { refreshSnapshots } from "../db/snapshots.js";
+import { logRefresh } from "../db/sync.js";
 import { UserError } from "../errors.js";
-import { plaidAccounts } from "./accounts.js";
-import { toPlaidError } from "./client.js";
+import { plaidAccounts, skippedNote } from "./accounts.js";
+import { plaid } from "./client.js";
 import type { Keyring } from "./crypto.js";
 
 /** What linking needs from the world, passed in so tests can hand over fakes. */
@@ -72,13 +73,22 @@ function described(accounts: readonly PlaidAccountInput[], ids: ReadonlyMap<stri
   }));
 }
 
-/** Runs a Plaid call, turning its failure into a PlaidError that carries no secret. */
-export async function plaid<T>(call: () => Promise<{ data: T }>): Promise<T> {
-  try {
-    return (await call()).data;
-  } catch (error) {
-    throw toPlaidError(error);
-  }
+/** The refresh log of a link or an update: every USD account stored, the others noted. */
+function logLinked(
+  tx: TransactionSql,
+  userId: string,
+  itemRowId: string,
+  usd: readonly PlaidAccountInput[],
+  skipped: readonly { name: string; currency: string }[],
+): Promise<string> {
+  return logRefresh(tx, {
+    userId,
+    itemRowId,
+    type: "manual",
+    status: "success",
+    accountsUpdated: usd.length,
+    errorMessage: skippedNote(skipped),
+  });
 }
 
 /**
@@ -129,16 +139,7 @@ export async function completeLink(deps: LinkDeps, publicToken: string): Promise
       });
       const ids = await upsertPlaidAccounts(tx, deps.userId, itemRowId, institutionName, usd);
       await writeBalances(tx, todaysBalances(usd, ids, deps.today));
-      await logRefresh(tx, {
-        userId: deps.userId,
-        itemRowId,
-        type: "manual",
-        status: "success",
-        accountsUpdated: usd.length,
-        errorMessage: skipped.length
-          ? `skipped non-USD accounts: ${skipped.map((s) => s.name).join(", ")}`
-          : null,
-      });
+      await logLinked(tx, deps.userId, itemRowId, usd, skipped);
       await refreshSnapshots(tx, { userId: deps.userId }, deps.today, deps.today);
       return {
         itemId: itemRowId,
@@ -175,14 +176,7 @@ export async function completeUpdate(
     await reactivateItem(tx, itemRowId);
     const ids = await upsertPlaidAccounts(tx, deps.userId, itemRowId, item.institutionName, usd);
     const counts = await writeBalances(tx, todaysBalances(usd, ids, deps.today));
-    await logRefresh(tx, {
-      userId: deps.userId,
-      itemRowId,
-      type: "manual",
-      status: "success",
-      accountsUpdated: usd.length,
-      errorMessage: null,
-    });
+    await logLinked(tx, deps.userId, itemRowId, usd, skipped);
     if (counts.earliestChange)
       await refreshSnapshots(tx, { userId: deps.userId }, counts.earliestChange, deps.today);
     return {

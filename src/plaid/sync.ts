@@ -1,23 +1,24 @@
 import type { PlaidApi } from "plaid";
-import type { Sql, TransactionSql } from "postgres";
 import { itemAdvice } from "../core/item-advice.js";
 import { writeBalances } from "../db/balances.js";
-import { type Database, userTransaction } from "../db/connection.js";
+import type { Database } from "../db/connection.js";
+import { lockItem } from "../db/item-lock.js";
 import { upsertPlaidAccounts } from "../db/plaid.js";
 import { refreshSnapshots } from "../db/snapshots.js";
 import {
   closeInterrupted,
   deactivateMissing,
   finishRefresh,
+  plaidAccountIds,
   type SyncableItem,
   setItemHealth,
   startRefresh,
   syncableItems,
 } from "../db/sync.js";
-import { plaidAccounts } from "./accounts.js";
-import { PlaidError } from "./client.js";
+import { plaidAccounts, skippedNote } from "./accounts.js";
+import { PlaidError, plaid } from "./client.js";
 import type { Keyring } from "./crypto.js";
-import { plaid, todaysBalances } from "./link-flow.js";
+import { todaysBalances } from "./link-flow.js";
 import { DEFAULT_RETRY, type RetryPolicy, withRetries } from "./retry.js";
 
 /** What a sync needs from the world, passed in so tests can hand over fakes. */
@@ -92,72 +93,6 @@ async function mapLimit<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
-}
-
-/** The item's lock: on a server an advisory lock on a reserved connection, held to the end. */
-interface ItemLock {
-  readonly sql: Sql;
-  /** A transaction on the lock's connection, scoped to a user when one is given. */
-  transaction<T>(userId: string | null, fn: (tx: TransactionSql) => Promise<T>): Promise<T>;
-  release(): Promise<void>;
-}
-
-/**
- * postgres.js has no begin() on a reserved connection: the transaction is spelled out, on
- * that one connection, the same way userTransaction scopes it.
- */
-async function reservedTransaction<T>(
-  sql: Sql,
-  userId: string | null,
-  fn: (tx: TransactionSql) => Promise<T>,
-): Promise<T> {
-  await sql.unsafe("BEGIN");
-  try {
-    if (userId) {
-      await sql`SELECT set_config('role', 'networth_app', true), set_config('networth.user_id', ${userId}, true)`;
-    }
-    const value = await fn(sql as unknown as TransactionSql);
-    await sql.unsafe("COMMIT");
-    return value;
-  } catch (error) {
-    await sql.unsafe("ROLLBACK").catch(() => {});
-    throw error;
-  }
-}
-
-async function lockItem(db: Database, itemRowId: string, waitMs: number): Promise<ItemLock | null> {
-  // The embedded database belongs to this process alone (its file lock): nobody to race.
-  if (db.target.kind === "embedded") {
-    return {
-      sql: db.sql,
-      transaction: (userId, fn) =>
-        userId ? userTransaction(db.sql, userId, fn) : (db.sql.begin(fn) as Promise<never>),
-      release: async () => {},
-    };
-  }
-  const reserved = await db.sql.reserve();
-  const key = `networth.sync:${itemRowId}`;
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    const [row] = await reserved<
-      { locked: boolean }[]
-    >`SELECT pg_try_advisory_lock(hashtext(${key})) AS locked`;
-    if (row?.locked) {
-      return {
-        sql: reserved,
-        transaction: (userId, fn) => reservedTransaction(reserved, userId, fn),
-        release: async () => {
-          await reserved`SELECT pg_advisory_unlock(hashtext(${key}))`.catch(() => {});
-          reserved.release();
-        },
-      };
-    }
-    if (Date.now() >= deadline) {
-      reserved.release();
-      return null;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 function result(
@@ -249,7 +184,7 @@ async function syncOne(
     const { usd, skipped } = plaidAccounts(accounts);
     const missingBalance = usd.filter((a) => a.current === null).map((a) => a.name);
     return await lock.transaction(item.userId, async (tx) => {
-      const before = new Set(await knownAccounts(tx, item.id));
+      const before = new Set(await plaidAccountIds(tx, item.id));
       const ids = await upsertPlaidAccounts(tx, item.userId, item.id, item.institutionName, usd);
       const added = usd.filter((a) => !before.has(a.plaidAccountId)).length;
       const deactivated = await deactivateMissing(
@@ -261,15 +196,9 @@ async function syncOne(
       const counts = await writeBalances(tx, todaysBalances(usd, ids, deps.today));
       await setItemHealth(tx, item.id, { status: "active", errorCode: null, succeeded: true });
       const notes = [
-        ...(skipped.length
-          ? [
-              `skipped non-USD accounts: ${skipped.map((s) => `${s.name} (${s.currency})`).join(", ")}`,
-            ]
-          : []),
-        ...(missingBalance.length
-          ? [`no balance from Plaid for: ${missingBalance.join(", ")}`]
-          : []),
-      ];
+        skippedNote(skipped),
+        missingBalance.length ? `no balance from Plaid for: ${missingBalance.join(", ")}` : null,
+      ].filter((note) => note !== null);
       const status = missingBalance.length ? "partial_success" : "success";
       const updated = usd.length - missingBalance.length;
       await finishRefresh(tx, logId, {
@@ -295,12 +224,6 @@ async function syncOne(
   } finally {
     await lock.release();
   }
-}
-
-async function knownAccounts(tx: TransactionSql, itemRowId: string): Promise<string[]> {
-  const rows = await tx<{ plaidAccountId: string }[]>`
-    SELECT plaid_account_id FROM accounts WHERE plaid_item_id = ${itemRowId}`;
-  return rows.map((r) => r.plaidAccountId);
 }
 
 /**

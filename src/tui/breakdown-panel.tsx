@@ -1,24 +1,9 @@
 import { Box, Text } from "ink";
 import { formatAmount } from "../core/amount.js";
-import type { AssetBucket, LiabilityBucket } from "../core/buckets.js";
+import { type AssetBucket, bucketLabel, type LiabilityBucket } from "../core/buckets.js";
 import type { BreakdownShares, BucketShare } from "../core/report.js";
 import { cell, rule } from "./format.js";
 import type { Theme } from "./theme.js";
-
-/** The buckets' names on screen, by side and bucket. */
-const LABELS: Readonly<Record<string, string>> = {
-  "asset:cash": "Cash",
-  "asset:investments": "Investments",
-  "asset:property": "Property",
-  "asset:vehicles": "Vehicles",
-  "asset:preciousMetals": "Metals",
-  "asset:digitalAssets": "Crypto",
-  "asset:other": "Other",
-  "liability:creditCards": "Credit cards",
-  "liability:mortgages": "Mortgages",
-  "liability:loans": "Loans",
-  "liability:other": "Other",
-};
 
 /** A line of the breakdown: a side's heading with its total, or one bucket. */
 export type BreakdownLine =
@@ -102,7 +87,7 @@ export function BreakdownPanel(props: BreakdownPanelProps) {
           ) : (
             <Text key={`${line.side}:${line.share.bucket}`} wrap="truncate">
               {"  "}
-              {cell(LABELS[`${line.side}:${line.share.bucket}`] ?? line.share.bucket, labelWidth)}{" "}
+              {cell(bucketLabel(line.side, line.share.bucket), labelWidth)}{" "}
               <Text color={line.side === "asset" ? theme.assets : theme.liabilities}>
                 {cell(bar(line.share.share, barWidth), barWidth)}
               </Text>{" "}

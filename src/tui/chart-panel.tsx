@@ -1,6 +1,6 @@
 import { Box, Text } from "ink";
-import type { Report } from "../commands/report.js";
-import { chartLines } from "./chart.js";
+import type { Report } from "../core/build-report.js";
+import { type Chart, chartLines } from "../output/chart.js";
 import { cell, rule } from "./format.js";
 import type { RangeKey } from "./ranges.js";
 import type { Theme } from "./theme.js";
@@ -17,6 +17,29 @@ export interface ChartPanelProps {
   readonly theme: Theme;
   readonly currency: string;
   readonly describeDate: (iso: string) => string;
+}
+
+/** A chart's lines, or (null: fewer than two points) what to say instead, `height` lines. */
+export function ChartBody(props: {
+  readonly chart: Chart | null;
+  readonly height: number;
+  readonly empty: string;
+  readonly theme: Theme;
+}) {
+  if (props.chart === null) {
+    return (
+      <Box height={props.height}>
+        <Text color={props.theme.muted}>{props.empty}</Text>
+      </Box>
+    );
+  }
+  return props.chart.lines.map((line, i) => (
+    // The lines are positions, not items: their index is their identity.
+    // biome-ignore lint/suspicious/noArrayIndexKey: see above
+    <Text key={i} wrap="truncate">
+      {line}
+    </Text>
+  ));
 }
 
 /** Net worth over the range, or assets and liabilities as two lines. */
@@ -49,21 +72,12 @@ export function ChartPanel(props: ChartPanelProps) {
           </Text>
         ) : null}
       </Text>
-      {series.length < 2 ? (
-        <Box height={props.height}>
-          <Text color={theme.muted}>
-            {report === null ? "" : "  Not enough history for a chart yet."}
-          </Text>
-        </Box>
-      ) : (
-        chart.lines.map((line, i) => (
-          // The lines are positions, not items: their index is their identity.
-          // biome-ignore lint/suspicious/noArrayIndexKey: see above
-          <Text key={i} wrap="truncate">
-            {line}
-          </Text>
-        ))
-      )}
+      <ChartBody
+        chart={series.length < 2 ? null : chart}
+        height={props.height}
+        empty={report === null ? "" : "  Not enough history for a chart yet."}
+        theme={theme}
+      />
       <Text wrap="truncate" color={theme.muted}>
         {" ".repeat(chart.gutter)}
         {cell(start, Math.max(0, width - chart.gutter - end.length))}

@@ -3,7 +3,7 @@
  * which range and account, what is loading, and the errors and notices to show.
  */
 
-import type { Report } from "../commands/report.js";
+import type { Report } from "../core/build-report.js";
 import type { AccountRow } from "../db/accounts.js";
 import type { BalanceRow } from "../db/balances.js";
 import type { SyncProgress } from "./loaders.js";

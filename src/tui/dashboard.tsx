@@ -32,8 +32,11 @@ const never = () => false;
 
 export interface DashboardProps {
   readonly email: string;
-  /** Today in the user's time zone: balance ages count from it. */
-  readonly today: string;
+  /**
+   * Today in the user's time zone, read at each render: balance ages count from it, and the
+   * dashboard may stay open past midnight.
+   */
+  readonly today: () => string;
   readonly dateFormat: DateFormat;
   readonly currency: string;
   readonly theme: Theme;
@@ -48,7 +51,8 @@ export interface DashboardProps {
 }
 
 export function Dashboard(props: DashboardProps) {
-  const { theme, currency, today } = props;
+  const { theme, currency } = props;
+  const today = props.today();
   const { exit } = useApp();
   const [state, actions] = useDashboardState(props.initial);
   const { dateFormat } = props;

@@ -1,18 +1,8 @@
-/** Text helpers shared by the panels: amounts as the report prints them, fitting, rules. */
+/** Text helpers shared by the panels: stored amounts, ages, fitting, rules. */
 
 import { formatAmount } from "../core/amount.js";
 import { daysBetween } from "../core/dates.js";
 import { centsFromDecimal } from "../core/money.js";
-
-/** An amount with its sign, as `networth report` prints a change: "+$1,234.50", "-$3.00". */
-export function signedAmount(cents: bigint, currency: string): string {
-  return `${cents > 0n ? "+" : ""}${formatAmount(cents, currency)}`;
-}
-
-/** A percent change as the report prints it: "+1.25%", "-0.50%"; "" when there is none. */
-export function signedPercent(percent: string | null): string {
-  return percent === null ? "" : `${percent.startsWith("-") ? "" : "+"}${percent}%`;
-}
 
 /** A stored decimal balance for display; "" for none. */
 export function decimalAmount(decimal: string | null, currency: string): string {

@@ -1,7 +1,7 @@
 import { Box, Text } from "ink";
-import type { Report } from "../commands/report.js";
 import { formatAmount } from "../core/amount.js";
-import { signedAmount, signedPercent } from "./format.js";
+import type { Report } from "../core/build-report.js";
+import { signedAmount, signedPercent } from "../output/format.js";
 import { RANGES, type RangeKey } from "./ranges.js";
 import type { Theme } from "./theme.js";
 

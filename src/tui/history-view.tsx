@@ -4,8 +4,10 @@ import { centsFromDecimal } from "../core/money.js";
 import { periodEnds } from "../core/report.js";
 import type { AccountRow } from "../db/accounts.js";
 import type { BalanceRow } from "../db/balances.js";
-import { chartLines } from "./chart.js";
-import { ageInDays, cell, rule, signedAmount } from "./format.js";
+import { chartLines } from "../output/chart.js";
+import { signedAmount } from "../output/format.js";
+import { ChartBody } from "./chart-panel.js";
+import { ageInDays, cell, rule } from "./format.js";
 import type { RangeKey } from "./ranges.js";
 import type { Theme } from "./theme.js";
 
@@ -81,20 +83,12 @@ export function HistoryView(props: HistoryViewProps) {
       <Text wrap="truncate" color={theme.accent}>
         {rule(title, width, true)}
       </Text>
-      {series.cents.length < 2 ? (
-        <Box height={props.chartHeight}>
-          <Text color={theme.muted}>
-            {rows === null ? "  Loading…" : "  Not enough history in this range for a chart."}
-          </Text>
-        </Box>
-      ) : (
-        chart.lines.map((line, i) => (
-          // biome-ignore lint/suspicious/noArrayIndexKey: chart lines are positions, not items
-          <Text key={i} wrap="truncate">
-            {line}
-          </Text>
-        ))
-      )}
+      <ChartBody
+        chart={series.cents.length < 2 ? null : chart}
+        height={props.chartHeight}
+        empty={rows === null ? "  Loading…" : "  Not enough history in this range for a chart."}
+        theme={theme}
+      />
       <Text wrap="truncate" color={theme.muted}>
         {" ".repeat(chart.gutter)}
         {series.dates[0] ? props.describeDate(series.dates[0]) : ""}

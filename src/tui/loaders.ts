@@ -1,4 +1,4 @@
-import type { Report } from "../commands/report.js";
+import type { Report } from "../core/build-report.js";
 import type { AccountRow } from "../db/accounts.js";
 import type { BalanceRow } from "../db/balances.js";
 import type { RangeKey } from "./ranges.js";

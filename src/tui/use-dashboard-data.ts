@@ -6,7 +6,7 @@
  */
 
 import { useCallback, useEffect, useMemo, useReducer, useRef } from "react";
-import type { Report } from "../commands/report.js";
+import type { Report } from "../core/build-report.js";
 import type { AccountRow } from "../db/accounts.js";
 import type { BalanceRow } from "../db/balances.js";
 import {

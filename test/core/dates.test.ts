@@ -3,11 +3,13 @@ import { describe, expect, it } from "vitest";
 import { DATE_FORMATS, type DateFormat } from "../../src/config.js";
 import {
   addDays,
+  addMonths,
   compareDates,
   daysBetween,
   EARLIEST_DATE,
   formatDate,
   isIsoDate,
+  lastDayOfMonth,
   parseDate,
   todayIn,
 } from "../../src/core/dates.js";
@@ -226,5 +228,48 @@ describe("date properties", () => {
       ),
       { numRuns: 5000 },
     );
+  });
+});
+
+describe("month arithmetic", () => {
+  /** An independent oracle: Date's own UTC calendar, day clamped to the target month's end. */
+  const oracle = (iso: string, months: number) => {
+    const [year, month, day] = iso.split("-").map(Number) as [number, number, number];
+    const target = new Date(Date.UTC(year, month - 1 + months, 1));
+    const end = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0));
+    return new Date(
+      Date.UTC(end.getUTCFullYear(), end.getUTCMonth(), Math.min(day, end.getUTCDate())),
+    )
+      .toISOString()
+      .slice(0, 10);
+  };
+
+  it("addMonths agrees with the calendar, every day of four years, both ways", () => {
+    for (let day = "2024-01-01"; day <= "2027-12-31"; day = addDays(day, 1)) {
+      for (const months of [-25, -12, -6, -3, -1, 0, 1, 2, 12]) {
+        expect(addMonths(day, months), `${day} ${months}`).toBe(oracle(day, months));
+      }
+    }
+  });
+
+  it("clamps to the month's end", () => {
+    expect(addMonths("2026-03-31", -1)).toBe("2026-02-28");
+    expect(addMonths("2024-02-29", 12)).toBe("2025-02-28");
+    expect(addMonths("2024-08-31", -6)).toBe("2024-02-29");
+  });
+
+  it("refuses what is not a date or leaves the years 0-9999", () => {
+    expect(() => addMonths("2026-02-30", 1)).toThrow(RangeError);
+    expect(() => addMonths("9999-12-01", 1)).toThrow(RangeError);
+    expect(() => addMonths("0000-01-01", -1)).toThrow(RangeError);
+    expect(() => addMonths("2026-01-01", 0.5)).toThrow(RangeError);
+  });
+
+  it("lastDayOfMonth knows leap years", () => {
+    expect(lastDayOfMonth(2024, 2)).toBe("2024-02-29");
+    expect(lastDayOfMonth(1900, 2)).toBe("1900-02-28");
+    expect(lastDayOfMonth(2000, 2)).toBe("2000-02-29");
+    expect(lastDayOfMonth(9999, 12)).toBe("9999-12-31");
+    expect(() => lastDayOfMonth(2026, 13)).toThrow(RangeError);
   });
 });

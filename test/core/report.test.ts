@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { AssetBucket, LiabilityBucket } from "../../src/core/buckets.js";
+import { ASSET_BUCKETS, LIABILITY_BUCKETS, type SnapshotRow } from "../../src/core/buckets.js";
 import { addDays, daysBetween } from "../../src/core/dates.js";
 import { centsFromDecimal, fixedFromCents, MAX_CENTS, Money } from "../../src/core/money.js";
 import {
@@ -13,7 +14,6 @@ import {
   pointsAt,
   windowStart,
 } from "../../src/core/report.js";
-import { ASSET_BUCKETS, LIABILITY_BUCKETS, type SnapshotRow } from "../../src/db/snapshots.js";
 
 /** A snapshot row as readSnapshots returns it: two-decimal strings, every bucket present. */
 function row(

@@ -3,21 +3,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ACCOUNT_CATEGORIES,
   type AccountCategory,
+  ASSET_BUCKETS,
   type AssetBucket,
   bucketFor,
   CATEGORY_BUCKETS,
+  LIABILITY_BUCKETS,
   type LiabilityBucket,
+  type SnapshotRow,
 } from "../../src/core/buckets.js";
 import { addDays } from "../../src/core/dates.js";
 import { fixedFromCents } from "../../src/core/money.js";
 import type { Database } from "../../src/db/connection.js";
-import {
-  ASSET_BUCKETS,
-  LIABILITY_BUCKETS,
-  readSnapshots,
-  refreshSnapshots,
-  type SnapshotRow,
-} from "../../src/db/snapshots.js";
+import { readSnapshots, refreshSnapshots } from "../../src/db/snapshots.js";
 import { DATABASE_KINDS, type TestTarget } from "../support/databases.js";
 
 /** A snapshot without its id and creation time: what the tests compare. */

@@ -29,7 +29,7 @@ function mount(theme: Theme, overrides: Partial<DashboardLoaders> = {}) {
   const app = render(
     <Dashboard
       email="me@example.com"
-      today={TODAY}
+      today={() => TODAY}
       dateFormat="YYYY-MM-DD"
       currency="USD"
       theme={theme}

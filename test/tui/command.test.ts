@@ -4,11 +4,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { UserRun } from "../../src/commands/app.js";
 import { dashboardLoaders } from "../../src/commands/dashboard.js";
-import { buildReport } from "../../src/commands/report.js";
-import { addDays } from "../../src/core/dates.js";
+import { addDays, todayIn } from "../../src/core/dates.js";
 import { CHANGE_WINDOWS } from "../../src/core/report.js";
 import type { Database } from "../../src/db/connection.js";
 import { seedDemo } from "../../src/db/demo.js";
+import { userReport } from "../../src/db/report.js";
 import { readSnapshots, refreshSnapshots } from "../../src/db/snapshots.js";
 import { cli } from "../support/cli.js";
 import { DATABASE_KINDS, type TestTarget } from "../support/databases.js";
@@ -63,6 +63,7 @@ for (const kind of DATABASE_KINDS) {
         },
         db,
         today,
+        todayNow: () => today,
         dateFormat: "MM/DD/YYYY",
       };
     });
@@ -78,7 +79,7 @@ for (const kind of DATABASE_KINDS) {
       );
       expect(stored).toHaveLength(1);
       // `networth report` with no options: its change windows are the dashboard's ranges.
-      const report = await buildReport(db, run.user.id, { to: today });
+      const report = await userReport(db, run.user.id, { to: today });
       for (const window of CHANGE_WINDOWS) {
         const range = (await loaders.report(window)).changes.range;
         expect(range, window).toEqual(report.changes[window]);
@@ -104,6 +105,34 @@ for (const kind of DATABASE_KINDS) {
           .reverse(),
       );
       expect(loaders.sync).toBeUndefined();
+    });
+
+    it("read today from the clock at each use: open past midnight, s and r take the new day", async () => {
+      // A clock the test moves: a second before midnight of the day before `today` (in the
+      // process's zone, which todayIn uses), then a second after it.
+      const [y, m, d] = addDays(today, -1).split("-").map(Number) as [number, number, number];
+      let now = new Date(y, m - 1, d, 23, 59, 59);
+      const clocked: UserRun = { ...run, today: todayIn(undefined, now) };
+      Object.assign(clocked, { todayNow: () => todayIn(undefined, now) });
+      expect(clocked.today).toBe(addDays(today, -1));
+      const synced: string[] = [];
+      const loaders = dashboardLoaders(clocked, {
+        // As dashboardSync does: the date of the balances it writes is the run's today, read
+        // when r is pressed.
+        sync: (live) => async () => {
+          synced.push(live.today);
+        },
+      });
+      expect((await loaders.report("1M")).to).toBe(addDays(today, -1));
+      now = new Date(y, m - 1, d + 1, 0, 0, 1);
+      expect(await loaders.snapshot()).toBe(today);
+      const stored = await db.asUser(run.user.id, (tx) =>
+        readSnapshots(tx, run.user.id, today, today),
+      );
+      expect(stored.map((s) => s.date)).toEqual([today]);
+      await loaders.sync?.(() => {});
+      expect(synced).toEqual([today]);
+      expect((await loaders.report("1M")).to).toBe(today);
     });
   });
 }

@@ -33,7 +33,7 @@ function mount(overrides: Partial<DashboardLoaders> = {}) {
     <>
       <Dashboard
         email="me@example.com"
-        today={TODAY}
+        today={() => TODAY}
         dateFormat="MM/DD/YYYY"
         currency="USD"
         theme={PLAIN}

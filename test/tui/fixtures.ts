@@ -4,8 +4,14 @@
  * that count their calls.
  */
 
-import type { Report } from "../../src/commands/report.js";
 import type { AccountCategory } from "../../src/core/buckets.js";
+import {
+  ASSET_BUCKETS,
+  LIABILITY_BUCKETS,
+  type SnapshotRow,
+  snapshotModel,
+} from "../../src/core/buckets.js";
+import type { Report } from "../../src/core/build-report.js";
 import { addDays } from "../../src/core/dates.js";
 import { fixedFromCents } from "../../src/core/money.js";
 import {
@@ -18,8 +24,6 @@ import {
 } from "../../src/core/report.js";
 import type { AccountRow } from "../../src/db/accounts.js";
 import type { BalanceRow } from "../../src/db/balances.js";
-import { ASSET_BUCKETS, LIABILITY_BUCKETS, type SnapshotRow } from "../../src/db/snapshots.js";
-import { snapshotJson } from "../../src/output/models.js";
 import type { DashboardLoaders } from "../../src/tui/loaders.js";
 import { type RangeKey, rangeStart } from "../../src/tui/ranges.js";
 
@@ -85,7 +89,7 @@ export function reportOf(
     from: start,
     to,
     interval: "day",
-    current: current ? snapshotJson(current) : null,
+    current: current ? snapshotModel(current) : null,
     changes: {
       range: changeBetween(at(start) ?? inRange[0], current),
       ...Object.fromEntries(

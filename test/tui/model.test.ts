@@ -1,12 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { addDays } from "../../src/core/dates.js";
-import { windowStart } from "../../src/core/report.js";
 import { bar, breakdownLines } from "../../src/tui/breakdown-panel.js";
-import { chartLines, resample } from "../../src/tui/chart.js";
 import { statusLines } from "../../src/tui/footer.js";
 import { dailyBalances } from "../../src/tui/history-view.js";
 import { layoutFor } from "../../src/tui/layout.js";
-import { monthsBefore, RANGES, rangeStart } from "../../src/tui/ranges.js";
+import { RANGES, rangeStart } from "../../src/tui/ranges.js";
 import { PLAIN, resolveTheme } from "../../src/tui/theme.js";
 import {
   type DashboardState,
@@ -28,14 +25,6 @@ describe("ranges", () => {
     expect(rangeStart("2024-08-31", "6M")).toBe("2024-02-29");
     expect(rangeStart("2026-05-31", "6M")).toBe("2025-11-30");
     expect(rangeStart("2026-01-15", "6M")).toBe("2025-07-15");
-  });
-
-  it("count months as windowStart does, every day of four years", () => {
-    for (let day = "2024-01-01"; day <= "2027-12-31"; day = addDays(day, 1)) {
-      expect(monthsBefore(day, 1)).toBe(windowStart(day, "1M"));
-      expect(monthsBefore(day, 3)).toBe(windowStart(day, "3M"));
-      expect(monthsBefore(day, 12)).toBe(windowStart(day, "1Y"));
-    }
   });
 });
 
@@ -97,29 +86,6 @@ describe("the state reducer", () => {
 });
 
 describe("charts", () => {
-  it("resample keeps the first and last points", () => {
-    expect(resample([1, 2, 3], 5)).toEqual([1, 2, 2, 3, 3]);
-    expect(resample([1, 2, 3, 4, 5, 6, 7], 3)).toEqual([1, 4, 7]);
-    expect(resample([], 3)).toEqual([]);
-  });
-
-  it("fill the width and height given, with the y-axis in the currency", () => {
-    const series = rangeReport("1Y").series.map((p) => p.netWorth.cents);
-    const chart = chartLines([{ cents: series }], { width: 70, height: 8, currency: "USD" });
-    expect(chart.lines).toHaveLength(8);
-    expect(Math.max(...chart.lines.map((l) => [...l].length))).toBe(70);
-    expect(chart.lines[0]).toMatch(/^\$243,900\.00 ┤/);
-    expect(chart.lines.at(-1)).toMatch(/^\$196,450\.00 ┼/);
-    expect(chart.gutter).toBe("$243,900.00".length + 2);
-  });
-
-  it("draw nothing from fewer than two points", () => {
-    expect(chartLines([{ cents: [5n] }], { width: 40, height: 4, currency: "USD" })).toEqual({
-      lines: ["", "", "", ""],
-      gutter: 0,
-    });
-  });
-
   it("an account's daily balance steps at each dated value, from the range's start", () => {
     const { dates, cents } = dailyBalances(HOUSE_HISTORY, "2026-02-27", TODAY);
     expect(dates[0]).toBe("2026-02-27");
