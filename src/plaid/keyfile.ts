@@ -14,6 +14,7 @@ import {
   writeSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
+import { octalMode } from "../core/shell.js";
 import { UserError } from "../errors.js";
 import { displayPath } from "../paths.js";
 
@@ -75,13 +76,12 @@ export function checkKeyFilePermissions(keysDir: string): KeyFileStatus {
   if (process.platform === "win32" || (mode & 0o077) === 0) {
     return { path, exists: true, mode, secure: true, problem: null };
   }
-  const octal = `0${mode.toString(8).padStart(3, "0")}`;
   return {
     path,
     exists: true,
     mode,
     secure: false,
-    problem: `${shown} is accessible by group or others (mode ${octal}): run chmod 600 ${shown}`,
+    problem: `${shown} is accessible by group or others (mode ${octalMode(mode)}): run chmod 600 ${shown}`,
   };
 }
 

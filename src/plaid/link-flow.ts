@@ -1,4 +1,5 @@
 import type { PlaidApi } from "plaid";
+import type { TransactionSql } from "postgres";
 import { type BalanceInput, writeBalances } from "../db/balances.js";
 import type { Database } from "../db/connection.js";
 import {
@@ -72,6 +73,34 @@ function described(accounts: readonly PlaidAccountInput[], ids: ReadonlyMap<stri
   }));
 }
 
+/**
+ * The accounts Link shared: stored (new ones added, known ones updated), with today's
+ * balances, and the refresh logged (naming the non-USD accounts left out), in the caller's
+ * transaction. Shared by a first link and an update.
+ */
+async function storeAccounts(
+  tx: TransactionSql,
+  deps: LinkDeps,
+  itemRowId: string,
+  institutionName: string,
+  usd: readonly PlaidAccountInput[],
+  skipped: readonly { name: string }[],
+) {
+  const ids = await upsertPlaidAccounts(tx, deps.userId, itemRowId, institutionName, usd);
+  const counts = await writeBalances(tx, todaysBalances(usd, ids, deps.today));
+  await logRefresh(tx, {
+    userId: deps.userId,
+    itemRowId,
+    type: "manual",
+    status: "success",
+    accountsUpdated: usd.length,
+    errorMessage: skipped.length
+      ? `skipped non-USD accounts: ${skipped.map((s) => s.name).join(", ")}`
+      : null,
+  });
+  return { ids, counts };
+}
+
 /** Runs a Plaid call, turning its failure into a PlaidError that carries no secret. */
 export async function plaid<T>(call: () => Promise<{ data: T }>): Promise<T> {
   try {
@@ -127,18 +156,7 @@ export async function completeLink(deps: LinkDeps, publicToken: string): Promise
         institutionId,
         institutionName,
       });
-      const ids = await upsertPlaidAccounts(tx, deps.userId, itemRowId, institutionName, usd);
-      await writeBalances(tx, todaysBalances(usd, ids, deps.today));
-      await logRefresh(tx, {
-        userId: deps.userId,
-        itemRowId,
-        type: "manual",
-        status: "success",
-        accountsUpdated: usd.length,
-        errorMessage: skipped.length
-          ? `skipped non-USD accounts: ${skipped.map((s) => s.name).join(", ")}`
-          : null,
-      });
+      const { ids } = await storeAccounts(tx, deps, itemRowId, institutionName, usd, skipped);
       await refreshSnapshots(tx, { userId: deps.userId }, deps.today, deps.today);
       return {
         itemId: itemRowId,
@@ -173,16 +191,14 @@ export async function completeUpdate(
     const item = (await listItems(tx)).find((i) => i.id === itemRowId);
     if (!item) throw new UserError("the item to update is gone");
     await reactivateItem(tx, itemRowId);
-    const ids = await upsertPlaidAccounts(tx, deps.userId, itemRowId, item.institutionName, usd);
-    const counts = await writeBalances(tx, todaysBalances(usd, ids, deps.today));
-    await logRefresh(tx, {
-      userId: deps.userId,
+    const { ids, counts } = await storeAccounts(
+      tx,
+      deps,
       itemRowId,
-      type: "manual",
-      status: "success",
-      accountsUpdated: usd.length,
-      errorMessage: null,
-    });
+      item.institutionName,
+      usd,
+      skipped,
+    );
     if (counts.earliestChange)
       await refreshSnapshots(tx, { userId: deps.userId }, counts.earliestChange, deps.today);
     return {
