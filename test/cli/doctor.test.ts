@@ -253,6 +253,8 @@ for (const kind of DATABASE_KINDS) {
       await expectHealthy();
     });
 
+    // Several CLI runs each (the embedded database opens in every one): the 180 s bound is for
+    // a loaded machine; each run still has its own hard timeout.
     it("fails login for an expired session, and says so in the text output", async () => {
       await withDb(
         (db) =>
@@ -270,7 +272,7 @@ for (const kind of DATABASE_KINDS) {
       expect(text.stderr.trim()).toBe("networth: 1 of 3 checks failed: login");
       expect((await run("login", "me@example.com")).exitCode).toBe(0);
       await expectHealthy();
-    });
+    }, 180_000);
 
     it("reports several failures at once in the text output: a damaged key file, a stale value, no snapshot", async () => {
       const path = join(t.home, "keys", "token-keys.json");
@@ -318,7 +320,7 @@ for (const kind of DATABASE_KINDS) {
       }
       expect((await run("set-balance", "Old boat", "1200")).exitCode).toBe(0);
       await expectHealthy();
-    });
+    }, 180_000);
   });
 }
 
