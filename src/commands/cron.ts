@@ -2,15 +2,13 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
+import { shellWord } from "../core/shell.js";
 import { UserError } from "../errors.js";
 import { type App, examples } from "./app.js";
 
 const BEGIN = "# >>> networth (managed by `networth cron --install`) >>>";
 const END = "# <<< networth <<<";
 const BIN = fileURLToPath(new URL("../../bin/networth", import.meta.url));
-
-const quote = (value: string) =>
-  /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
 
 /**
  * The crontab block: every day at 06:15, a sync of every linked item, then snapshots for
@@ -23,9 +21,9 @@ export function cronBlock(options: {
   home?: string | undefined;
   log: string;
 }): string {
-  const env = options.home ? `NETWORTH_HOME=${quote(options.home)} ` : "";
-  const networth = `${env}${quote(options.node)} ${quote(options.bin)}`;
-  const log = `>> ${quote(options.log)} 2>&1`;
+  const env = options.home ? `NETWORTH_HOME=${shellWord(options.home)} ` : "";
+  const networth = `${env}${shellWord(options.node)} ${shellWord(options.bin)}`;
+  const log = `>> ${shellWord(options.log)} 2>&1`;
   // `;`, not `&&`: snapshots are taken even when an item fails to sync (sync then exits 1).
   const sync = `${networth} sync --all-users --scheduled --quiet ${log}`;
   const snapshot = `${networth} snapshot --all-users --quiet ${log}`;

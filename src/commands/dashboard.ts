@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { itemNeedsUser } from "../core/item-advice.js";
 import { listAccounts } from "../db/accounts.js";
 import { balanceHistory } from "../db/balances.js";
 import { listItems } from "../db/plaid.js";
@@ -75,11 +76,7 @@ export function dashboardCommand(app: App, deps: DashboardDeps = {}): Command {
       const loaders = dashboardLoaders(run, deps);
       // Accounts of an item in error or disconnected by Plaid get a mark (read once at start).
       const items = await run.db.asUser(run.user.id, (tx) => listItems(tx));
-      const troubled = new Set(
-        items
-          .filter((i) => i.status === "error" || (i.status === "disconnected" && i.errorCode))
-          .map((i) => i.id),
-      );
+      const troubled = new Set(items.filter(itemNeedsUser).map((i) => i.id));
       const needsAttention = (row: { plaidItemId: string | null }) =>
         row.plaidItemId !== null && troubled.has(row.plaidItemId);
       // Heavy modules only here, so that every other command starts without them.

@@ -132,7 +132,9 @@ export function dbCommand(app: App): Command {
     });
 
   db.command("serve")
-    .description("serve the embedded database on 127.0.0.1 so psql and other tools can read it")
+    .description(
+      "serve the embedded database on 127.0.0.1 so psql and other tools can read it (no password: see the warning)",
+    )
     .option("--port <n>", "TCP port on 127.0.0.1 (default: one the system picks)")
     .action(async (raw: Record<string, unknown>, cmd: Command) => {
       const opts = parseOptions(z.object({ port: wholeNumber("--port").optional() }), raw);
@@ -145,9 +147,10 @@ export function dbCommand(app: App): Command {
           2,
         );
       }
-      const { serveEmbedded } = await import("../db/serve.js");
+      const { noPasswordWarning, serveEmbedded } = await import("../db/serve.js");
       const { server, url } = await serveEmbedded(target, opts.port ?? 0);
       ctx.onClose(() => server.stop());
+      out.warn(noPasswordWarning(url));
       out.line(`Serving the embedded database at ${url}`);
       out.line("Press Ctrl-C to stop.");
       // Runs until Ctrl-C or SIGTERM: the CLI's signal handler closes the context, and with it

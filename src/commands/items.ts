@@ -8,8 +8,6 @@ import { type App, examples, parseOptions, userRun } from "./app.js";
 import { refreshFrom } from "./effects.js";
 import { plaidDeps, resolveItem } from "./plaid-deps.js";
 
-export { itemAdvice };
-
 export function itemsCommand(app: App): Command {
   const command = new Command("items")
     .description("list the bank connections made with networth link, and what each needs")

@@ -128,7 +128,7 @@ export function linkCommand(app: App): Command {
         throw new UsageError("--sandbox and --update do not go together");
       const run = await userRun(app, cmd);
       const out = app.output(input);
-      const { client, keyring } = await plaidDeps(run);
+      const { client, keyring, settings } = await plaidDeps(run);
       const [{ completeLink, completeUpdate }, { plaid }] = await Promise.all([
         import("../plaid/link-flow.js"),
         import("../plaid/client.js"),
@@ -158,11 +158,6 @@ export function linkCommand(app: App): Command {
 
       let publicToken: string;
       if (input.sandbox) {
-        const settings = (await import("../plaid/client.js")).plaidSettings(run.ctx.env, {
-          clientId: run.ctx.config.get("plaid.clientId"),
-          secret: run.ctx.config.get("plaid.secret"),
-          env: run.ctx.config.get("plaid.env"),
-        });
         if (settings.env !== "sandbox")
           throw new UserError(
             "--sandbox needs Plaid's sandbox: set PLAID_ENV=sandbox (or networth config set plaid.env sandbox)",

@@ -3,31 +3,34 @@ import type { Context } from "../context.js";
 import { resolveAccountRef } from "../core/account-ref.js";
 import type { Database } from "../db/connection.js";
 import { type ItemRow, listItems } from "../db/plaid.js";
+import type { PlaidSettings } from "../plaid/client.js";
 import type { Keyring } from "../plaid/crypto.js";
 import type { UserRun } from "./app.js";
 
+/** What talking to Plaid takes: the settings read, the client made from them, the token keyring. */
+export interface PlaidDeps {
+  client: PlaidApi;
+  keyring: Keyring;
+  settings: PlaidSettings;
+}
+
 /** The Plaid client and the token keyring for a run, created from the environment and config. */
-export async function plaidDeps(run: UserRun): Promise<{ client: PlaidApi; keyring: Keyring }> {
+export async function plaidDeps(run: UserRun): Promise<PlaidDeps> {
   return plaidClientAndKeys(run.ctx);
 }
 
 /** plaidDeps without a login: for the cross-user jobs (sync --all-users, webhooks). */
-export async function plaidClientAndKeys(
-  ctx: Context,
-): Promise<{ client: PlaidApi; keyring: Keyring }> {
-  const [{ plaidSettings, createPlaidClient }, { loadKeyring }] = await Promise.all([
+export async function plaidClientAndKeys(ctx: Context): Promise<PlaidDeps> {
+  const [{ createPlaidClient }, { readPlaidSettings }, { loadKeyring }] = await Promise.all([
     import("../plaid/client.js"),
+    import("../plaid/settings.js"),
     import("../plaid/crypto.js"),
   ]);
-  const { config, env, paths } = ctx;
-  const settings = plaidSettings(env, {
-    clientId: config.get("plaid.clientId"),
-    secret: config.get("plaid.secret"),
-    env: config.get("plaid.env"),
-  });
+  const settings = readPlaidSettings(ctx);
   return {
     client: await createPlaidClient(settings),
-    keyring: loadKeyring({ env, keysDir: paths.keysDir, create: true }),
+    keyring: loadKeyring({ env: ctx.env, keysDir: ctx.paths.keysDir, create: true }),
+    settings,
   };
 }
 

@@ -1,20 +1,23 @@
 import { Command } from "commander";
 import { z } from "zod";
 import { todayIn } from "../core/dates.js";
+import type { WebhookDatabase } from "../db/webhook-database.js";
 import { UserError } from "../errors.js";
 import type { Output } from "../output/output.js";
-import type { WebhookDatabase, WebhookEvent, WebhookServer } from "../plaid/webhooks.js";
+import {
+  DEFAULT_WEBHOOK_HOST,
+  DEFAULT_WEBHOOK_PORT,
+  DEFAULT_WEBHOOK_URL,
+} from "../plaid/webhook-defaults.js";
+import type { WebhookEvent, WebhookServer } from "../plaid/webhooks.js";
 import { type App, examples, parseOptions, wholeNumber } from "./app.js";
 import { plaidClientAndKeys } from "./plaid-deps.js";
-
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 8787;
 
 const Input = z.object({
   port: wholeNumber("--port")
     .refine((n) => n <= 65535, "--port must be at most 65535")
     .optional(),
-  host: z.string().trim().min(1, "--host takes an address").default(DEFAULT_HOST),
+  host: z.string().trim().min(1, "--host takes an address").default(DEFAULT_WEBHOOK_HOST),
   json: z.boolean().optional(),
 });
 
@@ -61,8 +64,8 @@ export function webhooksCommand(app: App): Command {
     .description(
       "receive Plaid webhooks (behind your tunnel) until Ctrl-C: item errors are recorded, new data synced",
     )
-    .option("--port <n>", `TCP port (default ${DEFAULT_PORT}; 0: one the system picks)`)
-    .option("--host <address>", `address to listen on (default ${DEFAULT_HOST})`)
+    .option("--port <n>", `TCP port (default ${DEFAULT_WEBHOOK_PORT}; 0: one the system picks)`)
+    .option("--host <address>", `address to listen on (default ${DEFAULT_WEBHOOK_HOST})`)
     .option("--json", "print one JSON object a line: the address, then each webhook")
     .action(async (raw: Record<string, unknown>, cmd: Command) => {
       const input = parseOptions(Input, raw);
@@ -70,8 +73,9 @@ export function webhooksCommand(app: App): Command {
       const out = app.output(input);
       // Plaid settings first: without them nothing can be verified, let alone synced.
       const { client, keyring } = await plaidClientAndKeys(ctx);
-      const [server, verify, { syncItems }] = await Promise.all([
+      const [server, held, verify, { syncItems }] = await Promise.all([
         import("../plaid/webhooks.js"),
+        import("../db/webhook-database.js"),
         import("../plaid/webhook-verify.js"),
         import("../plaid/sync.js"),
       ]);
@@ -82,16 +86,16 @@ export function webhooksCommand(app: App): Command {
         // Held only while a webhook is handled: other networth commands (the cron line's sync)
         // need the embedded database too.
         const { openDatabase } = await import("../db/connection.js");
-        const lease = server.leasedDatabase(() => openDatabase(target, ctx.openOptions("require")));
+        const lease = held.leasedDatabase(() => openDatabase(target, ctx.openOptions("require")));
         ctx.onClose(() => lease.close());
         database = lease;
       } else {
-        database = server.sharedDatabase(await ctx.database());
+        database = held.sharedDatabase(await ctx.database());
       }
       // An unreachable or unmigrated database is said now, not at the first webhook.
       await database.use(async () => {});
 
-      const port = input.port ?? DEFAULT_PORT;
+      const port = input.port ?? DEFAULT_WEBHOOK_PORT;
       let running: WebhookServer;
       try {
         running = await server.serveWebhooks({
@@ -153,7 +157,7 @@ export function webhooksCommand(app: App): Command {
   return examples(webhooks, [
     "networth webhooks serve",
     "networth webhooks serve --port 9000 --json",
-    "cloudflared tunnel --url http://127.0.0.1:8787   # in another terminal, then:",
+    `cloudflared tunnel --url ${DEFAULT_WEBHOOK_URL}   # in another terminal, then:`,
     "networth config set plaid.webhookUrl https://<name>.trycloudflare.com/",
   ]);
 }

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { ENCRYPTION_KEY_ENV } from "../core/token-key.js";
 import { UserError } from "../errors.js";
 import { displayPath } from "../paths.js";
 import {
@@ -13,8 +14,7 @@ import {
 
 export { checkKeyFilePermissions, type KeyFileStatus, keyFilePath, keyIdOf } from "./keyfile.js";
 
-/** The environment variable that supplies a user-managed key instead of the key file. */
-export const ENCRYPTION_KEY_ENV = "NETWORTH_ENCRYPTION_KEY";
+export { ENCRYPTION_KEY_ENV };
 
 // nw1:<base64url of [version][key id][nonce][tag][ciphertext]>
 const PREFIX = "nw1:";

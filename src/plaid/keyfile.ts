@@ -14,6 +14,9 @@ import {
   writeSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
+import type { KeyFileFacts } from "../core/doctor/setup.js";
+import { octalMode } from "../core/shell.js";
+import { ENCRYPTION_KEY_ENV } from "../core/token-key.js";
 import { UserError } from "../errors.js";
 import { displayPath } from "../paths.js";
 
@@ -75,13 +78,12 @@ export function checkKeyFilePermissions(keysDir: string): KeyFileStatus {
   if (process.platform === "win32" || (mode & 0o077) === 0) {
     return { path, exists: true, mode, secure: true, problem: null };
   }
-  const octal = `0${mode.toString(8).padStart(3, "0")}`;
   return {
     path,
     exists: true,
     mode,
     secure: false,
-    problem: `${shown} is accessible by group or others (mode ${octal}): run chmod 600 ${shown}`,
+    problem: `${shown} is accessible by group or others (mode ${octalMode(mode)}): run chmod 600 ${shown}`,
   };
 }
 
@@ -123,6 +125,46 @@ export function readKeyFile(keysDir: string): KeyFileContents | null {
   }
   if (!map.has(current)) throw damaged(path, `the current key ${current} is missing`);
   return { current, keys: map };
+}
+
+/**
+ * What `networth doctor` checks of the token key, gathered without judging it (the check is
+ * core/doctor's keyFileFinding): the file's existence and mode, whether it reads as a valid key
+ * file, and whether NETWORTH_ENCRYPTION_KEY is set and valid. Never holds key material.
+ */
+export function probeKeyFile(keysDir: string, env: NodeJS.ProcessEnv): KeyFileFacts {
+  let status: KeyFileStatus;
+  try {
+    status = checkKeyFilePermissions(keysDir);
+  } catch (error) {
+    return {
+      kind: "uninspectable",
+      keysDirShown: displayPath(keysDir),
+      error: (error as Error).message,
+    };
+  }
+  const envValue = env[ENCRYPTION_KEY_ENV];
+  const fromEnv = Boolean(envValue?.trim());
+  let damage: string | null = null;
+  if (status.exists && status.secure) {
+    try {
+      readKeyFile(keysDir);
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      damage = error.message;
+    }
+  }
+  return {
+    kind: "inspected",
+    path: status.path,
+    shown: displayPath(status.path),
+    exists: status.exists,
+    mode: status.mode,
+    secure: status.secure,
+    fromEnv,
+    envKeyValid: fromEnv && decodeBase64Key(envValue ?? "") !== null,
+    damage,
+  };
 }
 
 /** Decodes standard or URL-safe base64 (padding optional) of exactly 32 bytes, else null. */

@@ -73,22 +73,30 @@ function described(accounts: readonly PlaidAccountInput[], ids: ReadonlyMap<stri
   }));
 }
 
-/** The refresh log of a link or an update: every USD account stored, the others noted. */
-function logLinked(
+/**
+ * The accounts Link shared: stored (new ones added, known ones updated), with today's
+ * balances, and the refresh logged (naming the non-USD accounts left out), in the caller's
+ * transaction. Shared by a first link and an update.
+ */
+async function storeAccounts(
   tx: TransactionSql,
-  userId: string,
+  deps: LinkDeps,
   itemRowId: string,
+  institutionName: string,
   usd: readonly PlaidAccountInput[],
   skipped: readonly { name: string; currency: string }[],
-): Promise<string> {
-  return logRefresh(tx, {
-    userId,
+) {
+  const ids = await upsertPlaidAccounts(tx, deps.userId, itemRowId, institutionName, usd);
+  const counts = await writeBalances(tx, todaysBalances(usd, ids, deps.today));
+  await logRefresh(tx, {
+    userId: deps.userId,
     itemRowId,
     type: "manual",
     status: "success",
     accountsUpdated: usd.length,
     errorMessage: skippedNote(skipped),
   });
+  return { ids, counts };
 }
 
 /**
@@ -137,9 +145,7 @@ export async function completeLink(deps: LinkDeps, publicToken: string): Promise
         institutionId,
         institutionName,
       });
-      const ids = await upsertPlaidAccounts(tx, deps.userId, itemRowId, institutionName, usd);
-      await writeBalances(tx, todaysBalances(usd, ids, deps.today));
-      await logLinked(tx, deps.userId, itemRowId, usd, skipped);
+      const { ids } = await storeAccounts(tx, deps, itemRowId, institutionName, usd, skipped);
       await refreshSnapshots(tx, { userId: deps.userId }, deps.today, deps.today);
       return {
         itemId: itemRowId,
@@ -174,9 +180,14 @@ export async function completeUpdate(
     const item = (await listItems(tx)).find((i) => i.id === itemRowId);
     if (!item) throw new UserError("the item to update is gone");
     await reactivateItem(tx, itemRowId);
-    const ids = await upsertPlaidAccounts(tx, deps.userId, itemRowId, item.institutionName, usd);
-    const counts = await writeBalances(tx, todaysBalances(usd, ids, deps.today));
-    await logLinked(tx, deps.userId, itemRowId, usd, skipped);
+    const { ids, counts } = await storeAccounts(
+      tx,
+      deps,
+      itemRowId,
+      item.institutionName,
+      usd,
+      skipped,
+    );
     if (counts.earliestChange)
       await refreshSnapshots(tx, { userId: deps.userId }, counts.earliestChange, deps.today);
     return {

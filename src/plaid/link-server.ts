@@ -7,8 +7,17 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { UserError } from "../errors.js";
-import { readLimitedBody } from "./http-body.js";
+import {
+  closeAfterAnswer,
+  DEFAULT_MAX_BODY_BYTES,
+  isJsonType,
+  isObject,
+  listen,
+  parseJson,
+  readLimitedBody,
+} from "./http-body.js";
 import { linkPage, linkPageCsp, PLAID_LINK_SCRIPT_URL } from "./link-page.js";
+import { type LinkResult, linkResultOf, Refusal } from "./link-result.js";
 
 /**
  * The temporary loopback server behind `networth link` (RFC 8252): it binds 127.0.0.1 on a
@@ -29,26 +38,7 @@ export interface LinkServerOptions {
   readonly maxBodyBytes?: number;
 }
 
-/** A JSON object as Plaid's Link gave it to the page (snake_case keys, as Plaid sends them). */
-export type LinkMetadata = Record<string, unknown>;
-
-/** The error Link's onExit reported, in Plaid's shape; the four fields are always present. */
-export interface LinkExitError {
-  readonly error_type: string;
-  readonly error_code: string;
-  readonly error_message: string;
-  readonly display_message: string | null;
-}
-
-/** What Link ended with. */
-export type LinkResult =
-  | { readonly kind: "success"; readonly publicToken: string; readonly metadata: LinkMetadata }
-  | {
-      readonly kind: "exit";
-      /** null when the user closed Link without an error. */
-      readonly error: LinkExitError | null;
-      readonly metadata: LinkMetadata;
-    };
+export type { LinkExitError, LinkMetadata, LinkResult } from "./link-result.js";
 
 /** A running Link server. */
 export interface LinkServer {
@@ -66,7 +56,7 @@ export interface LinkServer {
   close(): Promise<void>;
 }
 
-export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+export { DEFAULT_MAX_BODY_BYTES };
 
 /**
  * After a result, how long the server still answers (410 Gone, on closing connections) before
@@ -79,53 +69,6 @@ const LINGER_MS = 1_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
-
-class Refusal {
-  constructor(
-    readonly status: number,
-    readonly text: string,
-    readonly headers: OutgoingHttpHeaders = {},
-  ) {}
-}
-
-function seconds(ms: number): string {
-  return String(Number((ms / 1000).toFixed(1)));
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function field(value: unknown): string {
-  return typeof value === "string" ? value : "";
-}
-
-function exitError(value: unknown): LinkExitError | null | Refusal {
-  if (value === null || value === undefined) return null;
-  if (!isObject(value)) return new Refusal(400, "error must be an object or null");
-  const display = value.display_message;
-  return {
-    error_type: field(value.error_type),
-    error_code: field(value.error_code) || "UNKNOWN",
-    error_message: field(value.error_message),
-    display_message: typeof display === "string" && display !== "" ? display : null,
-  };
-}
-
-function metadataOf(value: unknown): LinkMetadata | Refusal {
-  if (value === null || value === undefined) return {};
-  return isObject(value) ? value : new Refusal(400, "metadata must be an object");
-}
-
-/** Whether a Content-Type is JSON in UTF-8 (the only charset JSON has). */
-function isJsonType(header: string | undefined): boolean {
-  if (!header) return false;
-  const [type, ...params] = header.split(";").map((part) => part.trim().toLowerCase());
-  if (type !== "application/json") return false;
-  return params.every(
-    (param) => !param.startsWith("charset=") || /^charset="?utf-8"?$/.test(param),
-  );
-}
 
 function validate(options: LinkServerOptions) {
   if (typeof options.linkToken !== "string" || options.linkToken === "") {
@@ -143,6 +86,10 @@ function validate(options: LinkServerOptions) {
   // linkPageCsp checks the URL; a bad one fails here rather than on the first request.
   linkPageCsp({ scriptUrl, nonce: randomBytes(16).toString("base64") });
   return { linkToken: options.linkToken, timeoutMs, maxBodyBytes, scriptUrl };
+}
+
+function seconds(ms: number): string {
+  return String(Number((ms / 1000).toFixed(1)));
 }
 
 /** Starts the server; see LinkServer. */
@@ -243,42 +190,24 @@ export async function startLinkServer(options: LinkServerOptions): Promise<LinkS
     if (!isJsonType(req.headers["content-type"]) || req.headers["content-encoding"]) {
       return send(res, new Refusal(415, "send application/json"));
     }
-    const declared = Number(req.headers["content-length"] ?? 0);
-    if (declared > maxBodyBytes) {
-      return tooLarge(res, new Refusal(413, `the body is larger than ${maxBodyBytes} bytes`));
-    }
     const read = await readLimitedBody(req, maxBodyBytes);
-    if (read.kind === "too-large") {
-      return tooLarge(res, new Refusal(413, `the body is larger than ${maxBodyBytes} bytes`));
+    if (read.kind !== "body") {
+      closeAfterAnswer(res);
+      const refusal =
+        read.kind === "too-large"
+          ? new Refusal(413, `the body is larger than ${maxBodyBytes} bytes`)
+          : new Refusal(400, "the request body was cut off");
+      return send(res, new Refusal(refusal.status, refusal.text, { connection: "close" }));
     }
-    if (read.kind === "error")
-      return tooLarge(res, new Refusal(400, "the request body was cut off"));
-    const body = read.bytes;
-
-    let data: unknown;
-    try {
-      data = JSON.parse(body.toString("utf8"));
-    } catch {
-      return send(res, new Refusal(400, "the body is not valid JSON"));
-    }
+    const parsed = parseJson(read.bytes);
+    if (!parsed) return send(res, new Refusal(400, "the body is not valid JSON"));
+    const data = parsed.value;
     if (!isObject(data)) return send(res, new Refusal(400, "the body must be a JSON object"));
     if (typeof data.state !== "string" || !sameState(data.state)) {
       return send(res, new Refusal(403, "wrong state"));
     }
-    const metadata = metadataOf(data.metadata);
-    if (metadata instanceof Refusal) return send(res, metadata);
-    let outcome: LinkResult;
-    if (action === "callback") {
-      const publicToken = data.publicToken;
-      if (typeof publicToken !== "string" || publicToken.trim() === "") {
-        return send(res, new Refusal(400, "publicToken is missing"));
-      }
-      outcome = { kind: "success", publicToken, metadata };
-    } else {
-      const error = exitError(data.error);
-      if (error instanceof Refusal) return send(res, error);
-      outcome = { kind: "exit", error, metadata };
-    }
+    const outcome = linkResultOf(data, action);
+    if (outcome instanceof Refusal) return send(res, outcome);
     // Checked again here: another request may have won while this body was read.
     if (settled || closing) return send(res, gone());
 
@@ -292,13 +221,6 @@ export async function startLinkServer(options: LinkServerOptions): Promise<LinkS
     server.unref();
     lingerTimer = setTimeout(() => void close(), LINGER_MS);
     lingerTimer.unref();
-  }
-
-  /** A 413 that stops reading: the connection closes once the answer is out. */
-  function tooLarge(res: ServerResponse, refusal: Refusal): void {
-    res.shouldKeepAlive = false;
-    send(res, new Refusal(refusal.status, refusal.text, { connection: "close" }));
-    res.once("finish", () => res.req.socket.destroySoon());
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -328,13 +250,7 @@ export async function startLinkServer(options: LinkServerOptions): Promise<LinkS
   }
 
   const closed = new Promise<void>((resolve) => server.once("close", () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen({ host: "127.0.0.1", port: 0, exclusive: true }, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  }).catch((error: unknown) => {
+  await listen(server, { host: "127.0.0.1", port: 0, exclusive: true }).catch((error: unknown) => {
     settled = true;
     const reason = error instanceof Error ? `: ${error.message}` : "";
     throw new UserError(`could not start the local server for Plaid Link${reason}`);

@@ -1,83 +1,38 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import {
-  createHash,
-  createPublicKey,
+  type CompactVerifyGetKey,
+  type CryptoKey,
+  compactVerify,
+  errors,
   type KeyObject,
-  timingSafeEqual,
-  verify as verifySignature,
-} from "node:crypto";
-import type { PlaidApi } from "plaid";
-import { PlaidError, toPlaidError } from "./client.js";
+} from "jose";
+import { WebhookVerificationError } from "./webhook-errors.js";
+import { type FetchWebhookKey, webhookKeyCache } from "./webhook-keys.js";
+
+export * from "./webhook-errors.js";
+export {
+  type FetchWebhookKey,
+  importPlaidKey,
+  KEY_REFRESH_MS,
+  plaidKeyFetcher,
+  type WebhookVerificationKey,
+} from "./webhook-keys.js";
 
 /**
  * Verification of Plaid webhooks. The `Plaid-Verification` header is a compact JWS signed with
  * ES256; its `kid` names a key from /webhook_verification_key/get; its claims hold `iat` and
- * `request_body_sha256`, the SHA-256 (hex) of the raw body bytes. The checks are pure functions
- * over the header, the body and a clock; only the key fetcher talks to Plaid.
+ * `request_body_sha256`, the SHA-256 (hex) of the raw body bytes. The signature is checked by
+ * `jose` (compactVerify, with ES256 the only algorithm allowed; keys by importJWK); the header's
+ * shape, the key cache and the claims are ours. Only the key fetcher talks to Plaid.
  */
+
+/** The one algorithm Plaid signs webhooks with, and the only one ever accepted. */
+const ALGORITHMS = ["ES256"];
 
 /** How far `iat` may be from now, either way, in seconds. */
 export const MAX_WEBHOOK_AGE_SECONDS = 300;
-/** How long a fetched key is used before it is fetched again (to learn of its expiry). */
-export const KEY_REFRESH_MS = 60 * 60 * 1000;
-/** How long a key id Plaid said it does not know is refused without asking again. */
-const UNKNOWN_KEY_TTL_MS = 10 * 60 * 1000;
-/** Keys (and unknown key ids) remembered at most. */
-const CACHE_LIMIT = 64;
-/** Plaid's answer for a key id it does not know. */
-const UNKNOWN_KEY_CODE = "INVALID_WEBHOOK_VERIFICATION_KEY_ID";
 /** A Plaid-Verification header is a few hundred characters; anything this long is not one. */
 const MAX_HEADER_CHARS = 8192;
-
-/** Why a webhook was refused (the server answers 401 for each). */
-export type WebhookRejection =
-  | "missing_header"
-  | "malformed"
-  | "unsupported_algorithm"
-  | "unknown_key"
-  | "expired_key"
-  | "bad_signature"
-  | "stale"
-  | "future"
-  | "body_mismatch";
-
-/** A webhook that failed verification. The message never holds the header or the body. */
-export class WebhookVerificationError extends Error {
-  constructor(
-    readonly reason: WebhookRejection,
-    message: string,
-  ) {
-    super(message);
-    this.name = "WebhookVerificationError";
-  }
-}
-
-/**
- * The verification key could not be fetched for a reason other than Plaid not knowing it (no
- * answer, a 5xx): nothing is known about the webhook, so the server answers 503 and Plaid
- * delivers it again later.
- */
-export class WebhookKeyUnavailableError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "WebhookKeyUnavailableError";
-  }
-}
-
-/** A public key as /webhook_verification_key/get returns it (times in seconds since 1970). */
-export interface WebhookVerificationKey {
-  readonly kid?: string;
-  readonly kty: string;
-  readonly crv: string;
-  readonly x: string;
-  readonly y: string;
-  readonly alg?: string;
-  readonly use?: string;
-  readonly created_at?: number;
-  readonly expired_at?: number | null;
-}
-
-/** Fetches the key with this id: null when Plaid does not know it; throws when it cannot ask. */
-export type FetchWebhookKey = (kid: string) => Promise<WebhookVerificationKey | null>;
 
 /** What a verified header says. */
 export interface VerifiedWebhook {
@@ -90,9 +45,6 @@ export interface VerifiedWebhook {
 export interface DecodedJws {
   readonly header: Readonly<Record<string, unknown>>;
   readonly payload: Readonly<Record<string, unknown>>;
-  /** `base64url(header).base64url(payload)`: the bytes the signature covers. */
-  readonly signingInput: Buffer;
-  readonly signature: Buffer;
 }
 
 const SEGMENT = /^[A-Za-z0-9_-]*$/;
@@ -114,7 +66,10 @@ function jsonObject(segment: string, what: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** Takes a compact JWS apart: three base64url segments, a JSON header and payload. */
+/**
+ * Takes a compact JWS apart: three base64url segments, a JSON header and payload. Only its
+ * shape: a malformed header is refused as such before any key is fetched.
+ */
 export function decodeJws(token: string): DecodedJws {
   if (token.length > MAX_HEADER_CHARS) throw malformed("too long");
   const parts = token.trim().split(".");
@@ -126,8 +81,6 @@ export function decodeJws(token: string): DecodedJws {
   return {
     header: jsonObject(header, "header"),
     payload: jsonObject(payload, "payload"),
-    signingInput: Buffer.from(`${header}.${payload}`, "ascii"),
-    signature: Buffer.from(signature, "base64url"),
   };
 }
 
@@ -149,34 +102,29 @@ export function checkJwsHeader(header: Readonly<Record<string, unknown>>): strin
   return kid;
 }
 
-/** The key Plaid published, as a node:crypto public key (P-256, for ES256 only). */
-export function publicKeyOf(jwk: WebhookVerificationKey): KeyObject {
-  if (jwk.kty !== "EC" || jwk.crv !== "P-256" || (jwk.alg !== undefined && jwk.alg !== "ES256")) {
-    throw new WebhookVerificationError("unknown_key", "the verification key is not an ES256 key");
-  }
+/**
+ * Verifies a compact JWS's signature with jose, ES256 only (the allow-list refuses "none", any
+ * HMAC and RSA whatever the key), and returns the signed payload bytes. jose's refusals become
+ * WebhookVerificationErrors; errors the key resolver throws pass through as they are.
+ */
+export async function verifyEs256(
+  token: string,
+  key: CryptoKey | KeyObject | Uint8Array | CompactVerifyGetKey,
+): Promise<Uint8Array> {
   try {
-    // Only the public members: whatever else the object holds is not passed on.
-    return createPublicKey({
-      key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y },
-      format: "jwk",
+    const { payload } = await compactVerify(token, key as CompactVerifyGetKey, {
+      algorithms: ALGORITHMS,
     });
-  } catch {
-    throw new WebhookVerificationError("unknown_key", "the verification key is not a valid key");
-  }
-}
-
-/** Whether the ES256 signature (r || s, 64 bytes) over the signing input is the key's. */
-export function es256Valid(jws: DecodedJws, key: KeyObject): boolean {
-  if (jws.signature.length !== 64) return false;
-  try {
-    return verifySignature(
-      "sha256",
-      jws.signingInput,
-      { key, dsaEncoding: "ieee-p1363" },
-      jws.signature,
-    );
-  } catch {
-    return false;
+    return payload;
+  } catch (error) {
+    if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) {
+      throw new WebhookVerificationError("unsupported_algorithm", "webhook not signed with ES256");
+    }
+    if (error instanceof errors.JWSSignatureVerificationFailed) {
+      throw new WebhookVerificationError("bad_signature", "the signature does not verify");
+    }
+    if (error instanceof errors.JOSEError) throw malformed("not a valid JWS");
+    throw error;
   }
 }
 
@@ -220,23 +168,6 @@ export function checkClaims(
   return iat;
 }
 
-/** Fetches verification keys from Plaid: null for a key id Plaid does not know. */
-export function plaidKeyFetcher(client: PlaidApi): FetchWebhookKey {
-  return async (kid) => {
-    try {
-      const response = await client.webhookVerificationKeyGet({ key_id: kid });
-      return response.data.key;
-    } catch (error) {
-      const plaid = toPlaidError(error);
-      // A key id Plaid never issued: the webhook is not Plaid's. Any other failure (our own
-      // keys refused, no answer) says nothing about the webhook.
-      if (plaid instanceof PlaidError && plaid.errorCode === UNKNOWN_KEY_CODE) return null;
-      const what = plaid instanceof PlaidError ? plaid.errorCode : "an unexpected error";
-      throw new WebhookKeyUnavailableError(`could not fetch the verification key: ${what}`);
-    }
-  };
-}
-
 /** Options of createWebhookVerifier. */
 export interface WebhookVerifierOptions {
   readonly fetchKey: FetchWebhookKey;
@@ -256,75 +187,14 @@ export interface WebhookVerifier {
   verify(header: string | string[] | undefined, body: Uint8Array): Promise<VerifiedWebhook>;
 }
 
-interface CachedKey {
-  readonly key: KeyObject;
-  readonly expiredAt: number | null;
-  readonly fetchedAt: number;
-}
-
-function remember<V>(cache: Map<string, V>, kid: string, value: V): void {
-  cache.delete(kid);
-  cache.set(kid, value);
-  // Oldest first: a flood of made-up key ids cannot grow the cache without bound.
-  while (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
-}
-
 export function createWebhookVerifier(options: WebhookVerifierOptions): WebhookVerifier {
   const now = options.now ?? (() => new Date());
   const maxAge = options.maxAgeSeconds ?? MAX_WEBHOOK_AGE_SECONDS;
-  const refreshMs = options.keyRefreshMs ?? KEY_REFRESH_MS;
-  const keys = new Map<string, CachedKey>();
-  const unknown = new Map<string, number>();
-  const fetching = new Map<string, Promise<CachedKey | null>>();
-
-  async function fetchKey(kid: string, stale: CachedKey | undefined): Promise<CachedKey | null> {
-    let jwk: WebhookVerificationKey | null;
-    try {
-      jwk = await options.fetchKey(kid);
-    } catch (error) {
-      // Plaid cannot be asked again right now: a key fetched before still verifies.
-      if (stale) return stale;
-      throw error;
-    }
-    if (!jwk) {
-      keys.delete(kid);
-      remember(unknown, kid, now().getTime() + UNKNOWN_KEY_TTL_MS);
-      return null;
-    }
-    const cached: CachedKey = {
-      key: publicKeyOf(jwk),
-      expiredAt: typeof jwk.expired_at === "number" ? jwk.expired_at : null,
-      fetchedAt: now().getTime(),
-    };
-    remember(keys, kid, cached);
-    return cached;
-  }
-
-  async function keyFor(kid: string): Promise<CachedKey> {
-    const at = now().getTime();
-    const refusedUntil = unknown.get(kid);
-    if (refusedUntil !== undefined && refusedUntil > at) {
-      throw new WebhookVerificationError("unknown_key", "Plaid has no verification key by that id");
-    }
-    const cached = keys.get(kid);
-    let found: CachedKey | null | undefined = cached;
-    if (!cached || at - cached.fetchedAt >= refreshMs) {
-      // One fetch per key id at a time, however many webhooks arrive at once.
-      let pending = fetching.get(kid);
-      if (!pending) {
-        pending = fetchKey(kid, cached).finally(() => fetching.delete(kid));
-        fetching.set(kid, pending);
-      }
-      found = await pending;
-    }
-    if (!found) {
-      throw new WebhookVerificationError("unknown_key", "Plaid has no verification key by that id");
-    }
-    if (found.expiredAt !== null && found.expiredAt * 1000 <= now().getTime()) {
-      throw new WebhookVerificationError("expired_key", "the verification key has expired");
-    }
-    return found;
-  }
+  const keyFor = webhookKeyCache({
+    fetchKey: options.fetchKey,
+    now,
+    ...(options.keyRefreshMs === undefined ? {} : { refreshMs: options.keyRefreshMs }),
+  });
 
   return {
     async verify(header, body) {
@@ -334,13 +204,14 @@ export function createWebhookVerifier(options: WebhookVerifierOptions): WebhookV
           "no Plaid-Verification header (or more than one)",
         );
       }
-      const jws = decodeJws(header);
-      const kid = checkJwsHeader(jws.header);
-      const { key } = await keyFor(kid);
-      if (!es256Valid(jws, key)) {
-        throw new WebhookVerificationError("bad_signature", "the signature does not verify");
-      }
-      const iat = checkClaims(jws.payload, body, now(), maxAge);
+      const token = header.trim();
+      // The shape and the algorithm first: nothing malformed, unsigned or HMAC'd makes us
+      // ask Plaid for a key.
+      const kid = checkJwsHeader(decodeJws(token).header);
+      const signed = await verifyEs256(token, () => keyFor(kid));
+      // The claims only from the bytes the signature covers.
+      const payload = JSON.parse(Buffer.from(signed).toString("utf8")) as Record<string, unknown>;
+      const iat = checkClaims(payload, body, now(), maxAge);
       return { kid, iat };
     },
   };

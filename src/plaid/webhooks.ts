@@ -1,151 +1,45 @@
-import {
-  createServer,
-  type IncomingMessage,
-  type OutgoingHttpHeaders,
-  type ServerResponse,
-} from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { itemAdvice } from "../core/item-advice.js";
-import type { Database } from "../db/connection.js";
-import { findItemByPlaidId, setItemState, type WebhookItem } from "../db/webhook-items.js";
-import { readLimitedBody } from "./http-body.js";
+import type { WebhookDatabase } from "../db/webhook-database.js";
+import {
+  closeAfterAnswer,
+  DEFAULT_MAX_BODY_BYTES,
+  isObject,
+  listen,
+  parseJson,
+  readLimitedBody,
+} from "./http-body.js";
 import type { SyncItemResult } from "./sync.js";
+import { DEFAULT_WEBHOOK_HOST, DEFAULT_WEBHOOK_PORT } from "./webhook-defaults.js";
+import { type WebhookAnswer, type WebhookEvent, webhookDispatcher } from "./webhook-dispatch.js";
 import {
   WebhookKeyUnavailableError,
   WebhookVerificationError,
   type WebhookVerifier,
 } from "./webhook-verify.js";
 
+export { itemChange } from "../core/webhook-item.js";
+export {
+  leasedDatabase,
+  sharedDatabase,
+  type WebhookDatabase,
+} from "../db/webhook-database.js";
+export { DEFAULT_WEBHOOK_HOST, DEFAULT_WEBHOOK_PORT } from "./webhook-defaults.js";
+export type { WebhookEvent } from "./webhook-dispatch.js";
+
 /**
  * The server behind `networth webhooks serve`: it takes Plaid's webhooks (through whatever
- * tunnel the user runs), verifies each (webhook-verify.ts), and then records what an ITEM
- * webhook says about the item, or syncs the item when Plaid has new data for it. Anything that
- * fails verification is answered 401 and changes nothing. Headers are never logged.
+ * tunnel the user runs), verifies each (webhook-verify.ts), and hands what passes to the
+ * dispatcher (webhook-dispatch.ts): ITEM webhooks update the item, data webhooks sync it.
+ * Anything that fails verification is answered 401 and changes nothing. Headers are never
+ * logged. This file is the HTTP side only; the body reader and size limit are http-body.ts's.
  */
 
-export const DEFAULT_WEBHOOK_HOST = "127.0.0.1";
-export const DEFAULT_WEBHOOK_PORT = 8787;
-export const DEFAULT_MAX_WEBHOOK_BYTES = 64 * 1024;
+export const DEFAULT_MAX_WEBHOOK_BYTES = DEFAULT_MAX_BODY_BYTES;
 /** Slow clients get this long to send a whole request. */
 const REQUEST_TIMEOUT_MS = 15_000;
 /** How long close() waits for syncs under way before it closes anyway. */
 const CLOSE_GRACE_MS = 10_000;
-
-/** The ITEM webhooks that change the item's state (itemChange). */
-const ITEM_CODES = new Set([
-  "ERROR",
-  "LOGIN_REPAIRED",
-  "PENDING_EXPIRATION",
-  "PENDING_DISCONNECT",
-  "USER_PERMISSION_REVOKED",
-  "NEW_ACCOUNTS_AVAILABLE",
-]);
-
-/** Webhooks that mean Plaid has new data for the item: each syncs it. */
-const DATA_WEBHOOKS = new Set([
-  "TRANSACTIONS",
-  "HOLDINGS",
-  "INVESTMENTS_TRANSACTIONS",
-  "LIABILITIES",
-]);
-
-/** The database, however the server holds it (see leasedDatabase). */
-export interface WebhookDatabase {
-  use<T>(fn: (db: Database) => Promise<T>): Promise<T>;
-}
-
-/** A database held open all along (a PostgreSQL server: nobody else is locked out). */
-export function sharedDatabase(db: Database): WebhookDatabase {
-  return { use: (fn) => fn(db) };
-}
-
-/**
- * A database opened when work comes and closed once none is left for idleMs: the embedded
- * database belongs to one process at a time, and a server that held it for days would lock out
- * every other networth command (the cron line's sync among them).
- */
-export function leasedDatabase(
-  open: () => Promise<Database>,
-  options: { idleMs?: number } = {},
-): WebhookDatabase & { close(): Promise<void> } {
-  const idleMs = options.idleMs ?? 1_000;
-  let current: Promise<Database> | null = null;
-  let users = 0;
-  let timer: NodeJS.Timeout | null = null;
-  let closing: Promise<void> = Promise.resolve();
-  let closed = false;
-
-  const release = () => {
-    timer = null;
-    const held = current;
-    current = null;
-    if (!held) return;
-    closing = closing.then(() =>
-      held.then(
-        (db) => db.close(),
-        () => {},
-      ),
-    );
-  };
-
-  return {
-    async use(fn) {
-      if (closed) throw new Error("the webhook server is stopping");
-      if (timer) clearTimeout(timer);
-      timer = null;
-      users++;
-      try {
-        if (!current) {
-          // A close under way must let go of the embedded database's lock first.
-          await closing;
-          if (!current) {
-            const opening = open();
-            current = opening;
-            opening.catch(() => {
-              if (current === opening) current = null;
-            });
-          }
-        }
-        return await fn(await current);
-      } finally {
-        users--;
-        if (users === 0 && !closed) {
-          timer = setTimeout(release, idleMs);
-          timer.unref();
-        }
-      }
-    },
-    async close() {
-      closed = true;
-      if (timer) clearTimeout(timer);
-      release();
-      await closing;
-    },
-  };
-}
-
-/** Something the server did, for one line of output (or one JSON object a line). */
-export interface WebhookEvent {
-  readonly kind: "rejected" | "item" | "unknown_item" | "ignored" | "sync" | "error";
-  /** warn: refused requests and failures of the server's own (stderr); info: the rest. */
-  readonly level: "info" | "warn";
-  /** What happened and, when something is to be done, what. */
-  readonly message: string;
-  readonly at: string;
-  readonly webhookType?: string;
-  readonly webhookCode?: string;
-  readonly plaidItemId?: string;
-  readonly item?: {
-    readonly id: string;
-    readonly institutionName: string;
-    readonly status: string;
-    readonly errorCode: string | null;
-  };
-  /** The HTTP status a rejected request got, and why. */
-  readonly httpStatus?: number;
-  readonly reason?: string;
-  readonly results?: readonly SyncItemResult[];
-}
 
 /** Options of serveWebhooks. */
 export interface WebhookServerOptions {
@@ -182,110 +76,8 @@ export interface WebhookServer {
   close(graceMs?: number): Promise<void>;
 }
 
-interface Answer {
-  readonly status: number;
-  readonly body: Record<string, unknown>;
-  readonly headers?: OutgoingHttpHeaders;
-  /** Work to start once the answer is sent. */
-  readonly after?: () => void;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** A Plaid code (webhook type or code, error code), or null when it is not one. */
-function code(value: unknown): string | null {
-  return typeof value === "string" && /^[A-Z0-9_]{1,64}$/.test(value) ? value : null;
-}
-
-/** The webhook's item_id, when it looks like one (it is logged; it is no secret). */
-function plaidItemIdOf(body: Record<string, unknown>): string | null {
-  const id = body.item_id;
-  return typeof id === "string" && /^[A-Za-z0-9_-]{1,255}$/.test(id) ? id : null;
-}
-
-/** What an ITEM webhook does to the item: its new state and the line saying so. */
-interface ItemChange {
-  readonly state: { status: "active" | "error"; errorCode: string | null } | null;
-  readonly message: string;
-}
-
-/** The change an ITEM webhook asks for; null for ITEM webhooks that change nothing. */
-export function itemChange(
-  webhookCode: string,
-  body: Readonly<Record<string, unknown>>,
-  item: Pick<WebhookItem, "id" | "institutionName" | "status" | "errorCode">,
-): ItemChange | null {
-  const name = item.institutionName;
-  const ref = item.id.slice(0, 8);
-  const update = `networth link --update ${ref}`;
-  switch (webhookCode) {
-    case "ERROR": {
-      const error = isObject(body.error) ? code(body.error.error_code) : null;
-      if (!error) return { state: null, message: `${name}: Plaid reports an error without a code` };
-      return {
-        state: { status: "error", errorCode: error },
-        message:
-          error === "ITEM_LOGIN_REQUIRED"
-            ? `${name} needs you to log in again: ${update}`
-            : `${name}: ${itemAdvice({ id: item.id, status: "error", errorCode: error })}`,
-      };
-    }
-    case "LOGIN_REPAIRED":
-      return {
-        state: { status: "active", errorCode: null },
-        message: `${name} works again (the login was repaired): nothing to do`,
-      };
-    case "PENDING_EXPIRATION": {
-      const at = body.consent_expiration_time;
-      const when =
-        typeof at === "string" && /^\d{4}-\d{2}-\d{2}/.test(at)
-          ? ` on ${at.slice(0, 10)}`
-          : " soon";
-      return {
-        state: { status: "error", errorCode: "PENDING_EXPIRATION" },
-        message: `${name}'s access expires${when}: renew it with ${update}`,
-      };
-    }
-    case "PENDING_DISCONNECT":
-      return {
-        state: { status: "error", errorCode: "PENDING_DISCONNECT" },
-        message: `${name} will be disconnected soon: reconnect it with ${update}`,
-      };
-    case "USER_PERMISSION_REVOKED":
-      return {
-        state: { status: "error", errorCode: "USER_PERMISSION_REVOKED" },
-        message: `${name}: access was revoked at the bank or at Plaid: grant it again with ${update}, or networth unlink ${ref}`,
-      };
-    case "NEW_ACCOUNTS_AVAILABLE":
-      return {
-        // An item in error keeps its error: update mode, which the user needs first, also
-        // offers the new accounts.
-        state:
-          item.status === "active"
-            ? { status: "active", errorCode: "NEW_ACCOUNTS_AVAILABLE" }
-            : null,
-        message: `${name} has new accounts: share them with ${update}`,
-      };
-    default:
-      return null;
-  }
-}
-
-/** The line saying how a sync after a data webhook went, and what to do. */
-function syncMessage(name: string, what: string, results: readonly SyncItemResult[]): string {
-  const [r] = results;
-  if (!r) return `${name}: new ${what} data, but nothing to sync (no access token)`;
-  if (r.status === "success" || r.status === "partial_success") {
-    const added = r.accountsAdded > 0 ? `, ${r.accountsAdded} new` : "";
-    const gone = r.accountsDeactivated > 0 ? `, ${r.accountsDeactivated} gone` : "";
-    const note = r.status === "partial_success" && r.message ? ` (${r.message})` : "";
-    return `${name}: new ${what} data; synced ${r.accountsUpdated} account(s)${added}${gone}${note}`;
-  }
-  if (r.status === "skipped") return `${name}: new ${what} data; another sync is updating it`;
-  return `${name}: new ${what} data, but the sync failed (${r.errorCode ?? "error"}): ${r.advice ?? r.message ?? "see networth logs"}`;
-}
+/** An answer: a dispatcher's, or the server's own with extra headers. */
+type Answer = WebhookAnswer & { readonly headers?: Record<string, string> };
 
 /** Starts the webhook server on host:port; resolves once it listens. */
 export async function serveWebhooks(options: WebhookServerOptions): Promise<WebhookServer> {
@@ -294,7 +86,7 @@ export async function serveWebhooks(options: WebhookServerOptions): Promise<Webh
     throw new Error("maxBodyBytes must be a positive integer");
   }
   const now = options.now ?? (() => new Date());
-  const { verifier, database, syncItem } = options;
+  const { verifier } = options;
   const emit = (event: Omit<WebhookEvent, "at">) => {
     try {
       options.onEvent?.({ at: now().toISOString(), ...event });
@@ -313,176 +105,13 @@ export async function serveWebhooks(options: WebhookServerOptions): Promise<Webh
     );
     return work;
   };
-  /** Per Plaid item: whether another sync is wanted once the running one ends. */
-  const syncs = new Map<string, { again: boolean; webhookType: string; webhookCode: string }>();
   let closing = false;
-
-  async function syncOnce(plaidItemId: string, webhookType: string, webhookCode: string) {
-    const base = { webhookType, webhookCode, plaidItemId };
-    const item = await database.use((db) => findItemByPlaidId(db.sql, plaidItemId));
-    if (!item) {
-      return emit({
-        ...base,
-        kind: "unknown_item",
-        level: "info",
-        message: `${webhookType} ${webhookCode} for an item networth does not know (${plaidItemId}): ignored`,
-      });
-    }
-    const described = {
-      id: item.id,
-      institutionName: item.institutionName,
-      status: item.status,
-      errorCode: item.errorCode,
-    };
-    if (item.status === "disconnected") {
-      return emit({
-        ...base,
-        kind: "ignored",
-        level: "info",
-        item: described,
-        message: `${item.institutionName}: ${webhookType} ${webhookCode} for an unlinked item: ignored`,
-      });
-    }
-    const results = await syncItem(item.id);
-    emit({
-      ...base,
-      kind: "sync",
-      item: described,
-      results,
-      level: "info",
-      message: syncMessage(
-        item.institutionName,
-        webhookType.toLowerCase().replace(/_/g, " "),
-        results,
-      ),
-    });
-  }
-
-  /** Queues a sync of the item: never two at once for one item; webhooks meanwhile coalesce. */
-  function requestSync(plaidItemId: string, webhookType: string, webhookCode: string): void {
-    const queued = syncs.get(plaidItemId);
-    if (queued) {
-      // The next sync covers this webhook too; its line names the latest webhook.
-      Object.assign(queued, { again: true, webhookType, webhookCode });
-      return;
-    }
-    const state = { again: true, webhookType, webhookCode };
-    syncs.set(plaidItemId, state);
-    void track(
-      (async () => {
-        try {
-          while (state.again && !closing) {
-            state.again = false;
-            const { webhookType: latestType, webhookCode: latestCode } = state;
-            await syncOnce(plaidItemId, latestType, latestCode).catch((error) =>
-              emit({
-                kind: "error",
-                level: "warn",
-                webhookType: latestType,
-                webhookCode: latestCode,
-                plaidItemId,
-                message: `sync after ${latestType} ${latestCode} for ${plaidItemId} failed: ${error instanceof Error ? error.message : String(error)}`,
-              }),
-            );
-          }
-        } finally {
-          syncs.delete(plaidItemId);
-        }
-      })(),
-    );
-  }
-
-  async function itemWebhook(
-    webhookCode: string,
-    plaidItemId: string,
-    body: Record<string, unknown>,
-  ): Promise<void> {
-    const base = { webhookType: "ITEM", webhookCode, plaidItemId };
-    await database.use(async (db) => {
-      const item = await findItemByPlaidId(db.sql, plaidItemId);
-      if (!item) {
-        return emit({
-          ...base,
-          kind: "unknown_item",
-          level: "info",
-          message: `ITEM ${webhookCode} for an item networth does not know (${plaidItemId}): ignored`,
-        });
-      }
-      const describe = (status: string, errorCode: string | null) => ({
-        id: item.id,
-        institutionName: item.institutionName,
-        status,
-        errorCode,
-      });
-      if (item.status === "disconnected") {
-        return emit({
-          ...base,
-          kind: "ignored",
-          level: "info",
-          item: describe(item.status, item.errorCode),
-          message: `${item.institutionName}: ITEM ${webhookCode} for an unlinked item: ignored`,
-        });
-      }
-      const change = itemChange(webhookCode, body, item);
-      if (!change) {
-        return emit({
-          ...base,
-          kind: "ignored",
-          level: "info",
-          item: describe(item.status, item.errorCode),
-          message: `${item.institutionName}: ITEM ${webhookCode} (not handled): ignored`,
-        });
-      }
-      const changed = change.state ? await setItemState(db.sql, item.id, change.state) : false;
-      const after = changed && change.state ? change.state : item;
-      emit({
-        ...base,
-        kind: "item",
-        level: "info",
-        item: describe(after.status, after.errorCode),
-        message: change.message,
-      });
-    });
-  }
-
-  /** What a verified webhook does; ITEM changes are written before the answer. */
-  async function dispatch(body: Record<string, unknown>): Promise<Answer> {
-    const webhookType = code(body.webhook_type);
-    const webhookCode = code(body.webhook_code);
-    if (!webhookType || !webhookCode) {
-      emit({
-        kind: "ignored",
-        level: "warn",
-        message: "a webhook without webhook_type or webhook_code: ignored",
-      });
-      return { status: 400, body: { error: "webhook_type and webhook_code are required" } };
-    }
-    const plaidItemId = plaidItemIdOf(body);
-    const handled =
-      (webhookType === "ITEM" && ITEM_CODES.has(webhookCode)) ||
-      (DATA_WEBHOOKS.has(webhookType) && webhookCode === "DEFAULT_UPDATE");
-    if (!plaidItemId || !handled) {
-      emit({
-        kind: "ignored",
-        level: "info",
-        webhookType,
-        webhookCode,
-        ...(plaidItemId ? { plaidItemId } : {}),
-        message: `${webhookType} ${webhookCode}${plaidItemId ? ` for ${plaidItemId}` : ""} (not handled): ignored`,
-      });
-      return { status: 200, body: { received: true } };
-    }
-    if (webhookType === "ITEM") {
-      await itemWebhook(webhookCode, plaidItemId, body);
-      return { status: 200, body: { received: true } };
-    }
-    // Acknowledged now, synced after: Plaid waits only seconds for the answer.
-    return {
-      status: 200,
-      body: { received: true },
-      after: () => requestSync(plaidItemId, webhookType, webhookCode),
-    };
-  }
+  const dispatcher = webhookDispatcher({
+    database: options.database,
+    syncItem: options.syncItem,
+    emit,
+    track: (work) => void track(work),
+  });
 
   function send(res: ServerResponse, answer: Answer): void {
     if (res.headersSent || res.destroyed) return;
@@ -495,17 +124,6 @@ export async function serveWebhooks(options: WebhookServerOptions): Promise<Webh
       ...answer.headers,
     });
     res.end(text);
-  }
-
-  /** A 413 that stops reading: the connection closes once the answer is out. */
-  function tooLarge(res: ServerResponse): void {
-    res.shouldKeepAlive = false;
-    send(res, {
-      status: 413,
-      body: { error: `the body is larger than ${maxBodyBytes} bytes` },
-      headers: { connection: "close" },
-    });
-    res.once("finish", () => res.req.socket.destroySoon());
   }
 
   function reject(res: ServerResponse, status: number, reason: string, message: string): void {
@@ -525,17 +143,6 @@ export async function serveWebhooks(options: WebhookServerOptions): Promise<Webh
         headers: { allow: "POST" },
       });
     }
-    const declared = Number(req.headers["content-length"] ?? 0);
-    if (declared > maxBodyBytes) {
-      emit({
-        kind: "rejected",
-        level: "warn",
-        httpStatus: 413,
-        reason: "too_large",
-        message: `refused a webhook of ${declared} bytes (more than ${maxBodyBytes})`,
-      });
-      return tooLarge(res);
-    }
     const read = await readLimitedBody(req, maxBodyBytes);
     if (read.kind === "too-large") {
       emit({
@@ -543,9 +150,17 @@ export async function serveWebhooks(options: WebhookServerOptions): Promise<Webh
         level: "warn",
         httpStatus: 413,
         reason: "too_large",
-        message: `refused a webhook of more than ${maxBodyBytes} bytes`,
+        message:
+          read.declared === null
+            ? `refused a webhook of more than ${maxBodyBytes} bytes`
+            : `refused a webhook of ${read.declared} bytes (more than ${maxBodyBytes})`,
       });
-      return tooLarge(res);
+      closeAfterAnswer(res);
+      return send(res, {
+        status: 413,
+        body: { error: `the body is larger than ${maxBodyBytes} bytes` },
+        headers: { connection: "close" },
+      });
     }
     if (read.kind === "error") return void res.destroy();
     const body = read.bytes;
@@ -563,12 +178,9 @@ export async function serveWebhooks(options: WebhookServerOptions): Promise<Webh
       throw error;
     }
 
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.toString("utf8"));
-    } catch {
-      parsed = undefined;
-    }
+    // The signature covers the body, not the Content-Type: a signed body is read as JSON
+    // whatever the header says.
+    const parsed = parseJson(body)?.value;
     if (!isObject(parsed)) {
       emit({
         kind: "ignored",
@@ -579,7 +191,7 @@ export async function serveWebhooks(options: WebhookServerOptions): Promise<Webh
     }
     let answer: Answer;
     try {
-      answer = await dispatch(parsed);
+      answer = await dispatcher.dispatch(parsed);
     } catch (error) {
       // Not acknowledged: Plaid delivers it again.
       emit({
@@ -601,13 +213,9 @@ export async function serveWebhooks(options: WebhookServerOptions): Promise<Webh
       }),
     );
   });
-  const host = options.host ?? DEFAULT_WEBHOOK_HOST;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? DEFAULT_WEBHOOK_PORT, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
+  await listen(server, {
+    host: options.host ?? DEFAULT_WEBHOOK_HOST,
+    port: options.port ?? DEFAULT_WEBHOOK_PORT,
   });
   const address = server.address() as AddressInfo;
   const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
@@ -625,6 +233,7 @@ export async function serveWebhooks(options: WebhookServerOptions): Promise<Webh
     close(graceMs = CLOSE_GRACE_MS) {
       closed ??= (async () => {
         closing = true;
+        dispatcher.stop();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         let timer: NodeJS.Timeout | undefined;

@@ -1,4 +1,4 @@
-import { chmodSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addDays, todayIn } from "../../src/core/dates.js";
@@ -252,6 +252,75 @@ for (const kind of DATABASE_KINDS) {
       expect((await run("login", "me@example.com")).exitCode).toBe(0);
       await expectHealthy();
     });
+
+    // Several CLI runs each (the embedded database opens in every one): the 180 s bound is for
+    // a loaded machine; each run still has its own hard timeout.
+    it("fails login for an expired session, and says so in the text output", async () => {
+      await withDb(
+        (db) =>
+          db.sql`UPDATE user_sessions SET expires_at = NOW() - interval '1 minute'
+                 WHERE user_id = (SELECT id FROM users WHERE email = 'me@example.com')`,
+      );
+      const text = await run("doctor");
+      expect(text.exitCode).toBe(1);
+      expect(text.stdout).toMatch(/^FAIL +login +the session of me@example\.com expired at /m);
+      expect(text.stdout).toMatch(/^ +fix: networth login me@example\.com$/m);
+      expect(text.stdout).toMatch(/^ok +database /m);
+      // The checks of the user's data need a login: they are left out, not passed.
+      expect(text.stdout).not.toMatch(/^\S+ +(items|sync|manual-values|snapshot) /m);
+      expect(text.stdout).not.toContain("checks passed");
+      expect(text.stderr.trim()).toBe("networth: 1 of 3 checks failed: login");
+      expect((await run("login", "me@example.com")).exitCode).toBe(0);
+      await expectHealthy();
+    }, 180_000);
+
+    it("reports several failures at once in the text output: a damaged key file, a stale value, no snapshot", async () => {
+      const path = join(t.home, "keys", "token-keys.json");
+      const saved = readFileSync(path, "utf8");
+      const added = await run(
+        "add-asset",
+        ...["--type", "other", "--name", "Old boat", "--value", "1200"],
+        ...["--date", addDays(today, -120)],
+      );
+      expect(added.exitCode, added.stderr).toBe(0);
+      await withDb((db) => db.sql`DELETE FROM net_worth_snapshots WHERE date = ${today}`);
+      writeFileSync(path, "{ not json");
+      try {
+        const text = await run("doctor");
+        expect(text.exitCode).toBe(1);
+        expect(text.stderr.trim()).toBe(
+          "networth: 3 of 7 checks failed: key-file, manual-values, snapshot",
+        );
+        const status = (name: string) =>
+          new RegExp(`^(ok|FAIL) +${name} `, "m").exec(text.stdout)?.[1];
+        expect(ALL_CHECKS.map((name) => [name, status(name)])).toEqual([
+          ["database", "ok"],
+          ["key-file", "FAIL"],
+          ["login", "ok"],
+          ["items", "ok"],
+          ["sync", "ok"],
+          ["manual-values", "FAIL"],
+          ["snapshot", "FAIL"],
+        ]);
+        expect(text.stdout).toMatch(/^FAIL +key-file +the key file .* is damaged \(not JSON\)/m);
+        expect(text.stdout).toContain(`fix: restore ${displayPath(path)} from a backup`);
+        expect(text.stdout).toMatch(/^FAIL +manual-values +Old boat has no value .*120 days ago/m);
+        expect(text.stdout).toMatch(/^FAIL +snapshot +no net worth snapshot for today/m);
+        expect(text.stdout).not.toContain("checks passed");
+
+        // An invalid key in the environment is the key-file failure, named as such.
+        const badKey = await cli(["doctor"], { ...env, NETWORTH_ENCRYPTION_KEY: "not-a-key" });
+        expect(badKey.exitCode).toBe(1);
+        expect(badKey.stdout).toMatch(
+          /^FAIL +key-file +NETWORTH_ENCRYPTION_KEY is set but is not the base64 encoding of 32 bytes$/m,
+        );
+        expect(badKey.stdout).not.toContain("not-a-key");
+      } finally {
+        writeFileSync(path, saved);
+      }
+      expect((await run("set-balance", "Old boat", "1200")).exitCode).toBe(0);
+      await expectHealthy();
+    }, 180_000);
   });
 }
 

@@ -285,7 +285,11 @@ for (const kind of DATABASE_KINDS) {
           new_transactions: 3,
         });
         expect(first.status).toBe(200);
-        await vi.waitFor(() => expect(syncCalls).toEqual([itemRowId]));
+        // The embedded database is opened for the sync: on a loaded machine that takes seconds.
+        await vi.waitFor(() => expect(syncCalls).toEqual([itemRowId]), {
+          timeout: 30_000,
+          interval: 20,
+        });
         // Two more while it runs: one more sync after it, not two, and not alongside.
         for (const type of ["HOLDINGS", "LIABILITIES"]) {
           expect((await send({ webhook_type: type, webhook_code: "DEFAULT_UPDATE" })).status).toBe(

@@ -1,4 +1,5 @@
 import { createHash, createHmac, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
+import { CompactSign, importJWK } from "jose";
 import type { PlaidApi } from "plaid";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createPlaidClient, plaidSettings } from "../../src/plaid/client.js";
@@ -6,6 +7,7 @@ import {
   createWebhookVerifier,
   decodeJws,
   plaidKeyFetcher,
+  verifyEs256,
   WebhookKeyUnavailableError,
   type WebhookRejection,
   WebhookVerificationError,
@@ -180,6 +182,41 @@ describe("Plaid webhook verification", () => {
     expect(await refusal(v, signed({ alg: "ES384" }))).toBe("unsupported_algorithm");
     expect(await refusal(v, signed({ header: { kid, typ: "JWT" } }))).toBe("unsupported_algorithm");
     // None of them made us ask Plaid for anything.
+    expect(fake.calls(KEY_ENDPOINT).length).toBe(before);
+  });
+
+  it("refuses HS256, none and RS256 tokens, in jose's allow-list itself and in verify", async () => {
+    const payload = new TextEncoder().encode(
+      JSON.stringify({ iat: nowS(), request_body_sha256: sha256(body) }),
+    );
+    const secret = new Uint8Array(32).fill(7);
+    const hs256 = await new CompactSign(payload)
+      .setProtectedHeader({ alg: "HS256", kid })
+      .sign(secret);
+    const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const rs256 = await new CompactSign(payload)
+      .setProtectedHeader({ alg: "RS256", kid })
+      .sign(rsa.privateKey);
+    const none = `${b64({ alg: "none", kid })}.${Buffer.from(payload).toString("base64url")}.`;
+    const es256Key = await importJWK(keys.publicKey.export({ format: "jwk" }), "ES256");
+    // The allow-list refuses each even when handed the very key that made it.
+    const jose = async (token: string, key: Parameters<typeof verifyEs256>[1]) =>
+      verifyEs256(token, key).then(
+        () => null,
+        (e: unknown) => (e as WebhookVerificationError).reason,
+      );
+    expect(await jose(hs256, secret)).toBe("unsupported_algorithm");
+    expect(await jose(rs256, rsa.publicKey)).toBe("unsupported_algorithm");
+    expect(await jose(none, es256Key)).toBe("unsupported_algorithm");
+    // What the allow-list lets through is a good ES256 signature, and only that.
+    await expect(verifyEs256(signed(), es256Key)).resolves.toBeInstanceOf(Uint8Array);
+    expect(await jose(signed({ key: other.privateKey }), es256Key)).toBe("bad_signature");
+
+    const v = verifier();
+    const before = fake.calls(KEY_ENDPOINT).length;
+    for (const token of [hs256, rs256, none]) {
+      expect(await refusal(v, token)).toBe("unsupported_algorithm");
+    }
     expect(fake.calls(KEY_ENDPOINT).length).toBe(before);
   });
 

@@ -1,0 +1,182 @@
+import type { DateFormat } from "../../config.js";
+import { daysBetween, formatDate } from "../dates.js";
+import { type ItemState, itemAdvice, itemNeedsUser } from "../item-advice.js";
+import { shellWord } from "../shell.js";
+import {
+  type Finding,
+  fail,
+  MANUAL_STALE_DAYS,
+  ok,
+  plural,
+  ref,
+  SYNC_STALE_HOURS,
+} from "./finding.js";
+
+/** The checks of the user's data: items, their syncs, manual values, today's snapshot. */
+
+const HOUR_MS = 3_600_000;
+
+/** A linked item as the checks need it. */
+export interface DoctorItem extends ItemState {
+  readonly institutionName: string;
+  readonly lastSuccessfulUpdate: Date | null;
+}
+
+/**
+ * Items that need the user (itemNeedsUser: in error, or disconnected by Plaid). An item the
+ * user unlinked is the end of a deliberate act, not a problem: it is named in the message but
+ * never fails the check, or a cron job would alert for ever after a `networth unlink`.
+ */
+export function itemsFinding(items: readonly DoctorItem[]): Finding {
+  const failing = items.filter(itemNeedsUser);
+  const unlinked = items.filter((i) => i.status === "disconnected" && i.errorCode === null);
+  const fixOf = (i: DoctorItem) =>
+    i.status === "disconnected"
+      ? `${itemAdvice(i)}, then networth unlink ${ref(i)} to retire this connection`
+      : (itemAdvice(i) ?? `networth link --update ${ref(i)}`);
+  if (failing.length === 0) {
+    const active = items.length - unlinked.length;
+    const note = unlinked.length
+      ? `; unlinked by you, history kept: ${unlinked.map((i) => i.institutionName).join(", ")}`
+      : "";
+    return ok(
+      "items",
+      items.length === 0
+        ? "no linked institutions"
+        : `${plural(active, "connection")} working${note}`,
+    );
+  }
+  const details = failing.map((i) => ({
+    id: i.id,
+    institutionName: i.institutionName,
+    status: i.status,
+    errorCode: i.errorCode,
+    fix: fixOf(i),
+  }));
+  const lines = failing.map((i) =>
+    `- ${i.institutionName} (${ref(i)}): ${i.status} ${i.errorCode ?? ""}`.trimEnd(),
+  );
+  const [only] = failing;
+  const message =
+    only && failing.length === 1
+      ? `${only.institutionName} (${ref(only)}) needs you: ${only.status === "error" ? "in error" : "disconnected by Plaid"}${only.errorCode ? ` (${only.errorCode})` : ""}`
+      : `${failing.length} connections need you: ${failing.map((i) => i.institutionName).join(", ")}`;
+  const fixes = [...new Set(failing.map(fixOf))];
+  return fail("items", message, fixes.join("; "), details, failing.length > 1 ? lines : []);
+}
+
+/** Active items whose last successful update is older than SYNC_STALE_HOURS, or never. */
+export function syncFinding(items: readonly DoctorItem[], now: Date): Finding {
+  const active = items.filter((i) => i.status === "active");
+  const msSince = (i: DoctorItem) =>
+    i.lastSuccessfulUpdate === null ? null : now.getTime() - i.lastSuccessfulUpdate.getTime();
+  const hoursSince = (i: DoctorItem) => {
+    const ms = msSince(i);
+    return ms === null ? null : Math.floor(ms / HOUR_MS);
+  };
+  const stale = active.filter((i) => {
+    const ms = msSince(i);
+    return ms === null || ms > SYNC_STALE_HOURS * HOUR_MS;
+  });
+  if (stale.length === 0)
+    return ok(
+      "sync",
+      active.length === 0
+        ? "no active connection to sync"
+        : `every active connection synced in the last ${SYNC_STALE_HOURS} hours`,
+    );
+  const age = (i: DoctorItem) => {
+    const hours = hoursSince(i);
+    return hours === null ? "never synced" : `last synced ${Math.floor(hours / 24)} days ago`;
+  };
+  const details = stale.map((i) => ({
+    id: i.id,
+    institutionName: i.institutionName,
+    lastSuccessfulUpdate: i.lastSuccessfulUpdate,
+    hoursSinceUpdate: hoursSince(i),
+  }));
+  const [only] = stale;
+  const days = SYNC_STALE_HOURS / 24;
+  const message =
+    only && stale.length === 1
+      ? `${only.institutionName} (${ref(only)}) has not synced for more than ${days} days (${age(only)})`
+      : `${stale.length} connections have not synced for more than ${days} days: ${stale.map((i) => `${i.institutionName} (${age(i)})`).join(", ")}`;
+  return fail(
+    "sync",
+    message,
+    "networth sync (networth cron --install runs it every day)",
+    details,
+  );
+}
+
+/** An active manual account without a value from the last MANUAL_STALE_DAYS days. */
+export interface StaleManualValue {
+  readonly id: string;
+  readonly name: string;
+  /** The date of its current value, or null when it has none. */
+  readonly balanceDate: string | null;
+}
+
+export function manualFinding(
+  stale: readonly StaleManualValue[],
+  today: string,
+  dateFormat: DateFormat,
+): Finding {
+  if (stale.length === 0)
+    return ok(
+      "manual-values",
+      `every manual account has a value from the last ${MANUAL_STALE_DAYS} days`,
+    );
+  const ageOf = (a: StaleManualValue) =>
+    a.balanceDate === null ? null : daysBetween(a.balanceDate, today);
+  const describe = (a: StaleManualValue) =>
+    a.balanceDate === null
+      ? "no value at all"
+      : `last valued ${formatDate(a.balanceDate, dateFormat)}, ${ageOf(a)} days ago`;
+  const details = stale.map((a) => ({
+    id: a.id,
+    name: a.name,
+    balanceDate: a.balanceDate,
+    ageDays: ageOf(a),
+  }));
+  const [only] = stale;
+  if (only && stale.length === 1)
+    return fail(
+      "manual-values",
+      `${only.name} has no value from the last ${MANUAL_STALE_DAYS} days (${describe(only)})`,
+      `networth set-balance ${shellWord(only.name)} <amount> (the same amount again if it has not changed)`,
+      details,
+    );
+  return fail(
+    "manual-values",
+    `${stale.length} manual accounts have no value from the last ${MANUAL_STALE_DAYS} days`,
+    "networth set-balance <account> <amount> for each (the same amount again if it has not changed)",
+    details,
+    stale.map((a) => `- ${a.name}: ${describe(a)}`),
+  );
+}
+
+/** Whether today's snapshot should exist (an account has a value by then), and whether it does. */
+export interface SnapshotFacts {
+  readonly expected: boolean;
+  readonly exists: boolean;
+}
+
+export function snapshotFinding(
+  presence: SnapshotFacts,
+  today: string,
+  dateFormat: DateFormat,
+): Finding {
+  const shown = formatDate(today, dateFormat);
+  const details = [{ date: today, expected: presence.expected, exists: presence.exists }];
+  if (presence.exists)
+    return ok("snapshot", `today's net worth snapshot (${shown}) exists`, details);
+  if (!presence.expected)
+    return ok("snapshot", "no account has a value yet: there is nothing to snapshot", details);
+  return fail(
+    "snapshot",
+    `no net worth snapshot for today (${shown})`,
+    "networth snapshot (networth cron --install takes one every day)",
+    details,
+  );
+}
