@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_AMOUNT_CENTS } from "../../src/core/amount.js";
 import {
   ACCOUNT_CATEGORIES,
   type AccountCategory,
@@ -175,7 +176,8 @@ async function insertHistory(db: Database, start: string, accounts: ModelAccount
 const RANGE = 20; // days in a generated range
 const centsArb = fc.oneof(
   fc.bigInt({ min: -50_000n, max: 50_000n }),
-  fc.bigInt({ min: -(10n ** 15n), max: 10n ** 15n }),
+  // Up to the largest balance allowed (migration 0005's chk_balance_range).
+  fc.bigInt({ min: -MAX_AMOUNT_CENTS, max: MAX_AMOUNT_CENTS }),
   fc.constant(0n),
 );
 const accountArb: fc.Arbitrary<ModelAccount> = fc.record({
