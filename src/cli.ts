@@ -26,6 +26,7 @@ import { dashboardSync, syncCommand } from "./commands/sync.js";
 import { exportCommand, importCommand } from "./commands/transfer.js";
 import { webhooksCommand } from "./commands/webhooks.js";
 import { Context } from "./context.js";
+import { escapeForTerminal, escapeLines } from "./core/text.js";
 import { describeDatabaseError } from "./db/errors.js";
 import { UserError } from "./errors.js";
 import { createOutput, type OutputStreams } from "./output/output.js";
@@ -85,7 +86,7 @@ function configureTree(command: Command, streams: OutputStreams): void {
   command.exitOverride();
   command.configureOutput({
     writeOut: (text) => streams.stdout.write(text),
-    writeErr: (text) => streams.stderr.write(text),
+    writeErr: (text) => streams.stderr.write(escapeLines(text)),
   });
   for (const sub of command.commands) configureTree(sub, streams);
 }
@@ -148,7 +149,7 @@ function report(error: unknown, streams: OutputStreams, context: Context | undef
     return 2;
   }
   if (error instanceof UserError) {
-    streams.stderr.write(`networth: ${error.message}\n`);
+    streams.stderr.write(`networth: ${escapeForTerminal(error.message)}\n`);
     if (debug && error.stack) streams.stderr.write(`${error.stack}\n`);
     return error.exitCode;
   }
@@ -160,10 +161,10 @@ function report(error: unknown, streams: OutputStreams, context: Context | undef
   }
   const advice = describeDatabaseError(error, target);
   if (advice) {
-    streams.stderr.write(`networth: ${advice}\n`);
+    streams.stderr.write(`networth: ${escapeForTerminal(advice)}\n`);
   } else {
     const message = error instanceof Error ? error.message : String(error);
-    streams.stderr.write(`networth: unexpected error: ${message}\n`);
+    streams.stderr.write(`networth: unexpected error: ${escapeForTerminal(message)}\n`);
     if (!debug) streams.stderr.write("(set NETWORTH_DEBUG=1 for details)\n");
   }
   if (debug && error instanceof Error && error.stack) streams.stderr.write(`${error.stack}\n`);

@@ -5,6 +5,7 @@ import { formatAmount } from "../core/amount.js";
 import { bucketFor } from "../core/buckets.js";
 import { daysBetween, formatDate, parseDate } from "../core/dates.js";
 import { centsFromDecimal, Money } from "../core/money.js";
+import { checkText, escapeForTerminal } from "../core/text.js";
 import {
   type AccountRow,
   archiveAccount,
@@ -144,7 +145,9 @@ export function historyCommand(app: App): Command {
         out.result({ account: accountJson(account, run.today), balances: rows.map(balanceJson) });
         return;
       }
-      out.line(`${account.name} (${account.displayName}, ${account.institutionName ?? "manual"})`);
+      out.line(
+        `${escapeForTerminal(account.name)} (${account.displayName}, ${escapeForTerminal(account.institutionName ?? "manual")})`,
+      );
       if (rows.length === 0) {
         out.line("No balances in that range.");
         return;
@@ -194,6 +197,9 @@ export function editCommand(app: App): Command {
     .option("--json", "print the account as JSON")
     .action(async (ref: string, raw: Record<string, unknown>, cmd: Command) => {
       const input = parseOptions(EditInput, raw);
+      if (input.name !== undefined) checkText("name", input.name);
+      if (input.description !== undefined) checkText("description", input.description);
+      if (input.notes !== undefined) checkText("notes", input.notes);
       if (
         input.name === undefined &&
         input.description === undefined &&
@@ -218,7 +224,7 @@ export function editCommand(app: App): Command {
         return getAccount(tx, target.id);
       });
       if (out.json) out.result(accountJson(account, run.today));
-      else out.line(`Updated "${account.name}".`);
+      else out.line(`Updated "${escapeForTerminal(account.name)}".`);
     });
   return examples(command, ['networth edit Home --name "Main house" --notes "appraised 2026-03"']);
 }
@@ -240,7 +246,7 @@ export function archiveCommand(app: App): Command {
       if (out.json) out.result(accountJson(account, run.today));
       else
         out.line(
-          `Archived "${account.name}"; its ${account.balanceCount} balance(s) stay in its history.`,
+          `Archived "${escapeForTerminal(account.name)}"; its ${account.balanceCount} balance(s) stay in its history.`,
         );
     });
   return examples(command, ['networth archive "Old car"']);
@@ -277,7 +283,7 @@ export function deleteCommand(app: App): Command {
       if (out.json) out.result(deleted);
       else
         out.line(
-          `Deleted "${deleted.account.name}" and its ${deleted.balancesDeleted} balance(s).`,
+          `Deleted "${escapeForTerminal(deleted.account.name)}" and its ${deleted.balancesDeleted} balance(s).`,
         );
     });
   return examples(command, [

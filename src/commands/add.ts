@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { z } from "zod";
 import { formatAmount, parseAmount } from "../core/amount.js";
 import { parseDate } from "../core/dates.js";
+import { checkText, escapeForTerminal } from "../core/text.js";
 import { createManualAccount, getAccount } from "../db/accounts.js";
 import { writeBalances } from "../db/balances.js";
 import { UsageError } from "../errors.js";
@@ -59,6 +60,9 @@ function addCommand(app: App, side: "asset" | "liability"): Command {
 
   command.action(async (raw: Record<string, unknown>, cmd: Command) => {
     const input = parseOptions(AddInput, { ...raw, amount: raw[amountFlag] });
+    checkText("name", input.name);
+    if (input.description !== undefined) checkText("description", input.description);
+    if (input.notes !== undefined) checkText("notes", input.notes);
     if (!types.includes(input.type)) {
       throw new UsageError(`invalid --type "${input.type}": expected one of ${types.join(", ")}`);
     }
@@ -88,7 +92,7 @@ function addCommand(app: App, side: "asset" | "liability"): Command {
       return;
     }
     out.line(
-      `Added ${account.displayName.toLowerCase()} "${account.name}" (${account.id.slice(0, 8)}) at ${formatAmount(cents)} on ${date}.`,
+      `Added ${account.displayName.toLowerCase()} "${escapeForTerminal(account.name)}" (${account.id.slice(0, 8)}) at ${formatAmount(cents)} on ${date}.`,
     );
   });
   return examples(

@@ -4,6 +4,7 @@ import { resolveAccountRef } from "../core/account-ref.js";
 import { formatAmount, parseAmount } from "../core/amount.js";
 import { NEGATIVE_OK } from "../core/buckets.js";
 import { parseDate } from "../core/dates.js";
+import { escapeForTerminal } from "../core/text.js";
 import { getAccount, listAccounts } from "../db/accounts.js";
 import { writeBalances } from "../db/balances.js";
 import { accountJson } from "../output/models.js";
@@ -63,7 +64,7 @@ export function setBalanceCommand(app: App): Command {
       }
       const isCurrent = result.account.balanceDate === date;
       out.line(
-        `${result.account.name}: ${formatAmount(result.cents)} on ${date} (${outcomeOf(result.counts)})` +
+        `${escapeForTerminal(result.account.name)}: ${formatAmount(result.cents)} on ${date} (${outcomeOf(result.counts)})` +
           (isCurrent ? "." : `; the current value stays the one of ${result.account.balanceDate}.`),
       );
     });

@@ -12,6 +12,7 @@ import { NEGATIVE_OK } from "../core/buckets.js";
 import { toCsv } from "../core/csv.js";
 import { parseDate } from "../core/dates.js";
 import { Money } from "../core/money.js";
+import { escapeForTerminal } from "../core/text.js";
 import { createManualAccount, listAccounts } from "../db/accounts.js";
 import { allBalances, type BalanceInput, type WriteCounts, writeBalances } from "../db/balances.js";
 import { UsageError, UserError } from "../errors.js";
@@ -144,7 +145,9 @@ export function importCommand(app: App): Command {
       const { plan, counts } = result;
       if (!counts) {
         if (out.json) out.result({ imported: false, problems: plan.problems });
-        else for (const p of plan.problems) process.stderr.write(`line ${p.line}: ${p.message}\n`);
+        else
+          for (const p of plan.problems)
+            process.stderr.write(`line ${p.line}: ${escapeForTerminal(p.message)}\n`);
         throw new UserError(
           `import refused: ${plan.problems.length} problem(s) in ${input.file}; nothing was imported`,
         );

@@ -19,12 +19,26 @@ const PLAIN = /^[0-9]+$/;
 const ALLOWED = /^[0-9.,]$/;
 const ANY_DIGIT = /^\p{Nd}$/u;
 const SPACE = /^\s$/;
-/** MAX_CENTS has 17 integer digits; anything longer (after leading zeros) is out of range. */
-const MAX_WHOLE_DIGITS = (MAX_CENTS / 100n).toString().length;
+/**
+ * The most accounts one user can have (migration 0005 enforces it in the database). With
+ * MAX_AMOUNT_CENTS per balance, MAX_ACCOUNTS_PER_USER * MAX_AMOUNT_CENTS < 10^19 cents: every
+ * snapshot total (a sum of absolute balances of one user's accounts on one day) fits
+ * NUMERIC(19,2), so no amount accepted here can make a later write fail.
+ */
+export const MAX_ACCOUNTS_PER_USER = 10_000;
+/** The largest amount of a balance, either sign: 9,999,999,999,999.99 (under 10^13). */
+export const MAX_AMOUNT_CENTS = 10n ** 15n - 1n;
+/** MAX_AMOUNT_CENTS as the user reads it. */
+export const AMOUNT_LIMIT_TEXT = "9,999,999,999,999.99";
+if (MAX_AMOUNT_CENTS * BigInt(MAX_ACCOUNTS_PER_USER) > MAX_CENTS) {
+  throw new Error("the amount limit does not keep snapshot totals within NUMERIC(19,2)");
+}
+/** MAX_AMOUNT_CENTS has 13 integer digits; anything longer (after leading zeros) is too large. */
+const MAX_WHOLE_DIGITS = (MAX_AMOUNT_CENTS / 100n).toString().length;
 
 /**
  * Integer cents from user text such as "450000", "$450,000.50", "12.5" or (with allowNegative)
- * "-$12". Throws a UsageError naming the rule that failed, quoting the text.
+ * "-$12", at most MAX_AMOUNT_CENTS either way. Throws a UsageError naming the rule that failed, quoting the text.
  */
 export function parseAmount(text: string, options: ParseAmountOptions = {}): bigint {
   const fail = (why: string): never => {
@@ -68,10 +82,10 @@ export function parseAmount(text: string, options: ParseAmountOptions = {}): big
 
   const digits = whole.replaceAll(",", "").replace(/^0+(?=.)/, "");
   // Checked before BigInt() so a megabyte of digits costs nothing.
-  const tooLarge = "larger than 99,999,999,999,999,999.99, the largest amount stored";
+  const tooLarge = `larger than ${AMOUNT_LIMIT_TEXT}, the largest amount allowed`;
   if (digits.length > MAX_WHOLE_DIGITS) fail(tooLarge);
   const cents = BigInt(digits) * 100n + BigInt((fraction ?? "").padEnd(2, "0"));
-  if (cents > MAX_CENTS) fail(tooLarge);
+  if (cents > MAX_AMOUNT_CENTS) fail(tooLarge);
   return negative ? -cents : cents;
 }
 

@@ -5,6 +5,7 @@ import { parseAmount } from "./amount.js";
 import type { AccountCategory } from "./buckets.js";
 import { type CsvRow, CsvSyntaxError, parseCsv } from "./csv.js";
 import { parseDate } from "./dates.js";
+import { MAX_NAME_LENGTH, textProblem } from "./text.js";
 
 /** Columns of the balance CSV, in the order export writes them. */
 export const BALANCE_COLUMNS = [
@@ -151,6 +152,11 @@ export function planBalanceImport(
     const ref = cell("account");
     if (!ref) {
       problem("the account is empty");
+      continue;
+    }
+    const refProblem = textProblem("account", ref, { maxLength: MAX_NAME_LENGTH });
+    if (refProblem) {
+      problem(refProblem);
       continue;
     }
     const typeText = cell("type");

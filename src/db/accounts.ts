@@ -138,10 +138,19 @@ export async function editAccount(
 }
 
 /**
+ * The owner's write lock (snapshots.ts lockUserWrites), taken before a change that the
+ * snapshot refresh will follow, so the lock order is the same as a balance write's.
+ */
+async function lockOwner(tx: TransactionSql, id: string): Promise<void> {
+  await tx`SELECT networth_lock_user(user_id) FROM accounts WHERE id = ${id}`;
+}
+
+/**
  * Archives an account from `on` (it stops counting in snapshots from that day, its history
  * stays); returns the day snapshots change from.
  */
 export async function archiveAccount(tx: TransactionSql, id: string, on: string): Promise<string> {
+  await lockOwner(tx, id);
   await tx`UPDATE accounts SET is_active = FALSE, archived_on = ${on} WHERE id = ${id}`;
   return on;
 }
@@ -151,6 +160,7 @@ export async function archiveAccount(tx: TransactionSql, id: string, on: string)
  * first balance (snapshots from there on no longer include it), or null when it had none.
  */
 export async function deleteAccount(tx: TransactionSql, id: string): Promise<string | null> {
+  await lockOwner(tx, id);
   const [first] = await tx<{ first: string | null }[]>`
     SELECT min(date) AS first FROM account_balances WHERE account_id = ${id}`;
   await tx`DELETE FROM accounts WHERE id = ${id}`;

@@ -26,7 +26,8 @@ const money = (cents: bigint | null) => (cents === null ? null : fixedFromCents(
  * Records balances in one statement: one row per account per date, so a value for a date that
  * has one replaces it; a row that already holds exactly these values is left alone (importing
  * the same file twice changes nothing). The triggers keep is_current on the latest date.
- * With dryRun, only classifies.
+ * Serialized per user: it takes the accounts' owners' write lock first (held to the end of
+ * the transaction). With dryRun, only classifies (no lock).
  */
 export async function writeBalances(
   tx: TransactionSql,
@@ -35,6 +36,17 @@ export async function writeBalances(
 ): Promise<WriteCounts> {
   const counts: WriteCounts = { inserted: 0, replaced: 0, unchanged: 0, earliestChange: null };
   if (rows.length === 0) return counts;
+  if (!options.dryRun) {
+    // The accounts' owners' write lock (lockUserWrites), before classifying: a second writer
+    // for the same user waits here until the first commits, then classifies against the rows
+    // the first one wrote (two overlapping imports report what each really did) and never
+    // races the first one's current row or snapshot refresh.
+    await tx`
+      SELECT networth_lock_user(o.user_id)
+      FROM (SELECT DISTINCT a.user_id FROM accounts a
+            WHERE a.id = ANY(${tx.array([...new Set(rows.map((r) => r.accountId))])}::uuid[])) o
+      ORDER BY hashtext(o.user_id::text)`;
+  }
   const input = tx`
     SELECT * FROM unnest(
       ${tx.array(rows.map((r) => r.accountId))}::uuid[],

@@ -1,3 +1,4 @@
+import { AMOUNT_LIMIT_TEXT } from "../core/amount.js";
 import type { DatabaseTarget } from "./target.js";
 
 interface PgLikeError {
@@ -57,6 +58,10 @@ export function describeDatabaseError(error: unknown, target?: DatabaseTarget): 
     case "23503":
       return `that refers to something that does not exist or is still in use${e.constraint_name ? ` (${e.constraint_name})` : ""}`;
     case "23514":
+      if (e.constraint_name === "chk_balance_range")
+        return `an amount is out of range: at most ${AMOUNT_LIMIT_TEXT} either way`;
+      if (e.constraint_name === "chk_accounts_per_user")
+        return "a user can have at most 10,000 accounts: archive or delete some first";
       return `the database rejected a value${e.constraint_name ? ` (check ${e.constraint_name})` : ""}`;
     case "22003":
       return "a number is out of range for the database";

@@ -184,6 +184,17 @@ function checkRange(from: string, to: string): void {
 }
 
 /**
+ * Serializes one user's writers until the transaction ends (a transaction-scoped advisory
+ * lock, migration 0005): two refreshes, or two balance writes, for one user never interleave,
+ * so the one that commits last computed from everything the other wrote. Other users never
+ * wait; the all-users refresh waits for every user's writers and they for it. Reentrant.
+ * Outside a transaction (a bare Sql) it would be released at once: call it inside one.
+ */
+export async function lockUserWrites(sql: Sql | TransactionSql, userId: string): Promise<void> {
+  await sql`SELECT networth_lock_user(${userId}::uuid)`;
+}
+
+/**
  * Recomputes the snapshots of every day from..to (inclusive) for the scope, in one statement;
  * from > to does nothing. Unchanged days are not rewritten: `upserted` counts the rows
  * inserted or changed, `deleted` the rows of days where no account counts any more. Call the
@@ -191,7 +202,9 @@ function checkRange(from: string, to: string): void {
  * scope on the system connection. After a change dated D (a balance's date; for a new
  * archived_on, the earlier of the old and the new one), refreshing D..today is enough.
  * A day whose totals exceed NUMERIC(19,2) fails a user's refresh (nothing is written) and is
- * skipped, and counted in `overflowed`, by the all-users one.
+ * skipped, and counted in `overflowed`, by the all-users one (the input limits of migration
+ * 0005 keep every total in range; rows stored before it are not re-checked).
+ * Serialized per user (lockUserWrites) before it reads; the all-users scope runs alone.
  */
 export async function refreshSnapshots(
   sql: Sql | TransactionSql,
@@ -202,10 +215,16 @@ export async function refreshSnapshots(
   checkRange(from, to);
   if (from > to) return { days: 0, upserted: 0, deleted: 0, overflowed: 0 };
   type Counts = Omit<RefreshResult, "days">[];
-  const run = (tx: Sql | TransactionSql) =>
-    "userId" in scope
-      ? tx.unsafe<Counts>(REFRESH_USER, [from, to, scope.userId])
-      : tx.unsafe<Counts>(REFRESH_ALL_USERS, [from, to]);
+  const run = async (tx: Sql | TransactionSql) => {
+    // Before reading any balance, in its own statement: the refresh statement's snapshot is
+    // then taken after the previous holder committed, so it sees that writer's balances.
+    if ("userId" in scope) {
+      await lockUserWrites(tx, scope.userId);
+      return tx.unsafe<Counts>(REFRESH_USER, [from, to, scope.userId]);
+    }
+    await tx`SELECT networth_lock_all_users()`;
+    return tx.unsafe<Counts>(REFRESH_ALL_USERS, [from, to]);
+  };
   // Outside a transaction, open one to turn JIT off for this statement alone: a large refresh
   // is costed high enough for the server to spend most of a second compiling it, for nothing.
   const [row] =

@@ -1,5 +1,6 @@
 import type { Writable } from "node:stream";
 import { stringifyWithMoney } from "../core/money.js";
+import { escapeLines } from "../core/text.js";
 
 /** Where and how a command speaks: one switch picks JSON or text. */
 export interface Output {
@@ -14,7 +15,7 @@ export interface Output {
   readonly terminal: boolean;
   /** Raw progress text on stderr (a spinner's frames), only when `interactive`. */
   progress(text: string): void;
-  /** A line of human output on stdout (suppressed under --json). */
+  /** A line of human output on stdout (suppressed under --json), control characters escaped. */
   line(text?: string): void;
   /** A notice on stderr (suppressed under --json and --quiet). */
   info(text: string): void;
@@ -68,17 +69,19 @@ export function createOutput(
     progress(text) {
       if (interactive) streams.stderr.write(text);
     },
+    // Human text may carry names from the database or Plaid: every control character in it
+    // but the line breaks becomes visible text (core/text.ts). write() and result() stay raw.
     line(text = "") {
-      if (!json) streams.stdout.write(`${text}\n`);
+      if (!json) streams.stdout.write(`${escapeLines(text)}\n`);
     },
     info(text) {
-      if (!json && !quiet) streams.stderr.write(`${text}\n`);
+      if (!json && !quiet) streams.stderr.write(`${escapeLines(text)}\n`);
     },
     notice(text) {
-      if (!quiet) streams.stderr.write(`${text}\n`);
+      if (!quiet) streams.stderr.write(`${escapeLines(text)}\n`);
     },
     warn(text) {
-      if (!quiet) streams.stderr.write(`warning: ${text}\n`);
+      if (!quiet) streams.stderr.write(`warning: ${escapeLines(text)}\n`);
     },
     write(text) {
       streams.stdout.write(text);

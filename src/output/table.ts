@@ -1,15 +1,20 @@
 import Table from "cli-table3";
+import { escapeForTerminal } from "../core/text.js";
 
 export type Align = "left" | "right";
 
-/** A plain table (no colour codes: NO_COLOR and pipes get the same text). */
+/**
+ * A plain table (no colour codes: NO_COLOR and pipes get the same text). Every cell is
+ * escaped for the terminal: a name from the database or Plaid cannot move the cursor, clear
+ * the screen or break a row in two.
+ */
 export function renderTable(
   head: readonly string[],
   rows: readonly (readonly string[])[],
   align: readonly Align[] = [],
 ): string {
   const table = new Table({
-    head: [...head],
+    head: head.map(escapeForTerminal),
     style: { head: [], border: [], compact: true },
     colAligns: head.map((_, i) => align[i] ?? "left"),
     chars: {
@@ -30,7 +35,7 @@ export function renderTable(
       middle: "  ",
     },
   });
-  for (const row of rows) table.push([...row]);
+  for (const row of rows) table.push(row.map(escapeForTerminal));
   return table
     .toString()
     .split("\n")

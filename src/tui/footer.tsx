@@ -1,4 +1,5 @@
 import { Box, Text } from "ink";
+import { escapeForTerminal } from "../core/text.js";
 import type { SyncProgress } from "./loaders.js";
 import type { Theme } from "./theme.js";
 import type { DashboardData } from "./use-dashboard-data.js";
@@ -57,7 +58,7 @@ export function Status({ lines, theme }: StatusProps) {
     <Box flexDirection="column" height={lines.length}>
       {lines.map((line) => (
         <Text key={line.key} wrap="truncate" color={color[line.tone]}>
-          {line.text || " "}
+          {escapeForTerminal(line.text) || " "}
         </Text>
       ))}
     </Box>

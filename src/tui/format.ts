@@ -3,6 +3,7 @@
 import { formatAmount } from "../core/amount.js";
 import { daysBetween } from "../core/dates.js";
 import { centsFromDecimal } from "../core/money.js";
+import { escapeForTerminal } from "../core/text.js";
 
 /** A stored decimal balance for display; "" for none. */
 export function decimalAmount(decimal: string | null, currency: string): string {
@@ -14,11 +15,16 @@ export function ageInDays(date: string, today: string): string {
   return `${Math.max(0, daysBetween(date, today))}d`;
 }
 
-/** Cuts text to `width` characters, ending in "…" when cut. */
+/**
+ * Cuts text to `width` characters, ending in "…" when cut. Escapes control characters first
+ * (core/text.ts): every name the dashboard shows passes here, and a name from Plaid or the
+ * database must not drive the terminal.
+ */
 export function truncate(text: string, width: number): string {
   if (width <= 0) return "";
-  const chars = [...text];
-  return chars.length <= width ? text : `${chars.slice(0, width - 1).join("")}…`;
+  const safe = escapeForTerminal(text);
+  const chars = [...safe];
+  return chars.length <= width ? safe : `${chars.slice(0, width - 1).join("")}…`;
 }
 
 /** Text cut or padded to exactly `width` characters (right-aligned with align "right"). */

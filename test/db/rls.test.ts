@@ -26,9 +26,100 @@ async function seedUser(db: Database, email: string) {
       VALUES (${userId}, '2026-01-01', 100.10, 0, 100.10, '{}', '{}')`;
     await tx`INSERT INTO data_refresh_logs (user_id, plaid_item_id, refresh_type)
       VALUES (${userId}, ${item?.id as string}, 'manual')`;
-    return { userId, accountId: account?.id as string };
+    return { userId, accountId: account?.id as string, itemId: item?.id as string };
   });
 }
+
+type Seeded = Awaited<ReturnType<typeof seedUser>>;
+
+/**
+ * Every foreign key from a user-data table to a row another user may own, and how user `me`
+ * could try to point it at user `other`'s row: an INSERT and an UPDATE of `me`'s own row.
+ */
+const CROSS_USER: Record<string, (me: Seeded, other: Seeded) => [string, unknown[]][]> = {
+  "accounts.plaid_item_id": (me, other) => [
+    [
+      `INSERT INTO accounts (user_id, plaid_item_id, plaid_account_id, name, type, subtype,
+         category) VALUES ($1, $2, 'acc-sneaky', 'Sneaky', 'depository', 'checking', 'cash')`,
+      [me.userId, other.itemId],
+    ],
+    [
+      `UPDATE accounts SET plaid_item_id = $2, plaid_account_id = 'acc-moved', is_manual = false
+       WHERE id = $1`,
+      [me.accountId, other.itemId],
+    ],
+  ],
+  "account_balances.account_id": (me, other) => [
+    [
+      `INSERT INTO account_balances (account_id, balance, date, source)
+       VALUES ($1, 1, '2026-02-01', 'manual')`,
+      [other.accountId],
+    ],
+    [
+      `UPDATE account_balances SET account_id = $2 WHERE account_id = $1`,
+      [me.accountId, other.accountId],
+    ],
+  ],
+  "manual_assets.account_id": (me, other) => [
+    [
+      "INSERT INTO manual_assets (account_id, user_id, description) VALUES ($1, $2, 'Sneaky')",
+      [other.accountId, me.userId],
+    ],
+    [
+      `UPDATE manual_assets SET account_id = $2 WHERE account_id = $1`,
+      [me.accountId, other.accountId],
+    ],
+  ],
+  "data_refresh_logs.plaid_item_id": (me, other) => [
+    [
+      "INSERT INTO data_refresh_logs (user_id, plaid_item_id, refresh_type) VALUES ($1, $2, 'manual')",
+      [me.userId, other.itemId],
+    ],
+    [
+      `UPDATE data_refresh_logs SET plaid_item_id = $2 WHERE user_id = $1`,
+      [me.userId, other.itemId],
+    ],
+  ],
+  // user_id itself references users: a row for another user is refused in every table.
+  "user_sessions.user_id": (_me, other) => [
+    [
+      `INSERT INTO user_sessions (user_id, token_hash, expires_at)
+       VALUES ($1, 'sneaky', NOW() + interval '1 day')`,
+      [other.userId],
+    ],
+  ],
+  "plaid_items.user_id": (_me, other) => [
+    [
+      `INSERT INTO plaid_items (user_id, item_id, access_token, institution_id, institution_name)
+       VALUES ($1, 'item-sneaky', 'v1.x', 'ins_1', 'Bank')`,
+      [other.userId],
+    ],
+  ],
+  "accounts.user_id": (_me, other) => [
+    [
+      `INSERT INTO accounts (user_id, name, type, subtype, category, is_manual)
+       VALUES ($1, 'Sneaky', 'manual_asset', 'other', 'other', true)`,
+      [other.userId],
+    ],
+  ],
+  "manual_assets.user_id": (me, other) => [
+    [
+      "INSERT INTO manual_assets (account_id, user_id, description) VALUES ($1, $2, 'Sneaky')",
+      [me.accountId, other.userId],
+    ],
+  ],
+  "net_worth_snapshots.user_id": (_me, other) => [
+    [
+      `INSERT INTO net_worth_snapshots (user_id, date, total_assets, total_liabilities,
+         net_worth, asset_breakdown, liability_breakdown)
+       VALUES ($1, '2026-03-01', 1, 0, 1, '{}', '{}')`,
+      [other.userId],
+    ],
+  ],
+  "data_refresh_logs.user_id": (_me, other) => [
+    ["INSERT INTO data_refresh_logs (user_id, refresh_type) VALUES ($1, 'manual')", [other.userId]],
+  ],
+};
 
 const USER_TABLES = [
   "users",
@@ -46,8 +137,8 @@ for (const kind of DATABASE_KINDS) {
   describe.skipIf(!kind.available)(`row level security on the ${kind.name} database`, () => {
     let t: TestTarget;
     let db: Database;
-    let a: { userId: string; accountId: string };
-    let b: { userId: string; accountId: string };
+    let a: Seeded;
+    let b: Seeded;
 
     beforeAll(async () => {
       t = await kind.create();
@@ -154,6 +245,48 @@ for (const kind of DATABASE_KINDS) {
           statement,
         ).rejects.toMatchObject({ code: "42501" });
       }
+    });
+
+    it("covers every foreign key of a user-data table in the cross-user cases", async () => {
+      const keys = await db.sql<{ key: string }[]>`
+        SELECT c.conrelid::regclass::text || '.' || a.attname AS key
+        FROM pg_constraint c
+        JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY(c.conkey)
+        WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace
+          AND c.conrelid::regclass::text = ANY(${USER_TABLES})`;
+      expect(keys.map((k) => k.key).sort()).toEqual(Object.keys(CROSS_USER).sort());
+    });
+
+    it("refuses a row that references another user's row, in every child table", async () => {
+      const before = await db.sql`SELECT count(*)::int AS n FROM audit_log`;
+      for (const [key, cases] of Object.entries(CROSS_USER)) {
+        for (const [statement, params] of cases(a, b)) {
+          await expect(
+            db.asUser(a.userId, (tx) => tx.unsafe(statement, params as never[])),
+            `${key}: ${statement}`,
+          ).rejects.toMatchObject({ code: "42501" });
+        }
+      }
+      // Nothing was written: no audit row, and b's rows are as seeded.
+      expect(await db.sql`SELECT count(*)::int AS n FROM audit_log`).toEqual(before);
+      const [counts] = await db.sql`
+        SELECT (SELECT count(*)::int FROM manual_assets WHERE account_id = ${b.accountId}) AS details,
+               (SELECT count(*)::int FROM accounts WHERE plaid_item_id = ${b.itemId}) AS linked,
+               (SELECT count(*)::int FROM data_refresh_logs WHERE plaid_item_id = ${b.itemId}) AS logs`;
+      expect(counts).toEqual({ details: 1, linked: 0, logs: 1 });
+    });
+
+    it("still accepts references to the user's own rows", async () => {
+      await db.asUser(a.userId, async (tx) => {
+        await tx`INSERT INTO data_refresh_logs (user_id, plaid_item_id, refresh_type)
+          VALUES (${a.userId}, ${a.itemId}, 'manual')`;
+        const [account] = await tx<{ id: string }[]>`
+          INSERT INTO accounts (user_id, plaid_item_id, plaid_account_id, name, type, subtype, category)
+          VALUES (${a.userId}, ${a.itemId}, 'acc-own', 'Own', 'depository', 'checking', 'cash')
+          RETURNING id`;
+        await tx`UPDATE manual_assets SET notes = 'fine' WHERE account_id = ${a.accountId}`;
+        await tx`DELETE FROM accounts WHERE id = ${account?.id as string}`;
+      });
     });
   });
 }
