@@ -109,3 +109,44 @@ export async function countUsers(sql: Sql): Promise<number> {
   const [row] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM users`;
   return row?.n ?? 0;
 }
+
+/** What db copy did. */
+export interface CopyResult {
+  readonly users: number;
+  readonly rows: number;
+  readonly tables: Record<string, number>;
+  readonly schemaVersion: number;
+}
+
+/**
+ * Copies every user of `source` into `destination` (which must hold none) through a backup
+ * file at `path`: the same checked, all-or-nothing path as backup and restore. The file is
+ * removed afterwards, whatever happens.
+ */
+export async function copyDatabase(
+  source: Sql,
+  destination: Sql,
+  path: string,
+  options: { progress?: DumpProgress; destinationName: string },
+): Promise<CopyResult> {
+  const existing = await countUsers(destination);
+  if (existing > 0)
+    throw new UserError(
+      `${options.destinationName} already holds ${existing} user${existing === 1 ? "" : "s"}: ` +
+        "db copy only fills an empty database (use backup, then restore --replace --yes)",
+    );
+  const { unlink } = await import("node:fs/promises");
+  try {
+    await backupToFile(source, { kind: "allUsers" }, path, { progress: options.progress });
+    const backup = await inspectBackup(path);
+    const restored = await restoreFromFile(destination, path, backup);
+    return {
+      users: restored.users,
+      rows: restored.rows,
+      tables: restored.tables,
+      schemaVersion: restored.schemaVersion,
+    };
+  } finally {
+    await unlink(path).catch(() => {});
+  }
+}
