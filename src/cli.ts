@@ -19,6 +19,7 @@ import { itemsCommand, unlinkCommand } from "./commands/items.js";
 import { keysCommand } from "./commands/keys.js";
 import { linkCommand } from "./commands/link.js";
 import { logsCommand } from "./commands/logs.js";
+import { maintainCommand } from "./commands/maintain.js";
 import { reportCommand } from "./commands/report.js";
 import { restoreCommand } from "./commands/restore.js";
 import { loginCommand, logoutCommand, whoamiCommand } from "./commands/session.js";
@@ -78,6 +79,7 @@ export function buildProgram(app: App): Command {
     webhooksCommand,
     backupCommand,
     restoreCommand,
+    maintainCommand,
   ]) {
     program.addCommand(make(app));
   }
