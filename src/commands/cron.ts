@@ -14,7 +14,7 @@ const quote = (value: string) =>
 
 /**
  * The crontab block: every day at 06:15, a sync of every linked item, then snapshots for
- * every user; every Sunday at 06:45, `maintain`; logged to a file. Absolute
+ * every user; every Sunday at 06:45, `maintain`; monthly, `maintain --archive`; logged to a file. Absolute
  * paths, because cron's PATH and working directory are not the user's.
  */
 export function cronBlock(options: {
@@ -29,9 +29,17 @@ export function cronBlock(options: {
   // `;`, not `&&`: snapshots are taken even when an item fails to sync (sync then exits 1).
   const sync = `${networth} sync --all-users --scheduled --quiet ${log}`;
   const snapshot = `${networth} snapshot --all-users --quiet ${log}`;
-  // Weekly, Sunday 06:45, after the daily line: old backups, expired sessions, ANALYZE.
+  // Weekly, Sunday 06:45, after the daily line: old backups, expired sessions, ANALYZE; on
+  // the 1st of the month at 07:15 the same with the balance archive.
   const maintain = `${networth} maintain --quiet ${log}`;
-  return [BEGIN, `15 6 * * * ${sync}; ${snapshot}`, `45 6 * * 0 ${maintain}`, END].join("\n");
+  const archive = `${networth} maintain --archive --quiet ${log}`;
+  return [
+    BEGIN,
+    `15 6 * * * ${sync}; ${snapshot}`,
+    `45 6 * * 0 ${maintain}`,
+    `15 7 1 * * ${archive}`,
+    END,
+  ].join("\n");
 }
 
 /** The crontab with our block added, or replaced if one is there; unchanged if identical. */
@@ -58,7 +66,7 @@ function readCrontab(): string {
 export function cronCommand(app: App): Command {
   const command = new Command("cron")
     .description(
-      "print the crontab lines (daily sync and snapshots, weekly maintain), or --install them",
+      "print the crontab lines (daily sync and snapshots, weekly and monthly maintain), or --install them",
     )
     .option("--install", "add them to your crontab (running it again changes nothing)")
     .option("--json", "print the lines as JSON")

@@ -53,3 +53,12 @@ export async function applyRetention(
     leftovers: leftovers.sort(),
   };
 }
+
+/** The archive's cutoff: the same calendar day `years` earlier (29 February becomes the 28th). */
+export function archiveCutoff(today: string, years: number): string {
+  const [y, m, d] = today.split("-").map(Number) as [number, number, number];
+  const year = y - years;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const day = m === 2 && d === 29 && !leap ? 28 : d;
+  return `${String(year).padStart(4, "0")}-${String(m).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
+}
