@@ -31,6 +31,8 @@ export interface BackupFs {
   openTemp(path: string): Promise<Pick<FileHandle, "write" | "sync" | "close">>;
 }
 
+const CHUNK = 256 * 1024;
+
 const realFs: BackupFs = { openTemp: (path) => open(path, "wx", 0o600) };
 
 /** Receives the content of a backup, line by line, while it is written. */
@@ -87,10 +89,18 @@ export async function writeBackupFile(
     const tables: Record<string, number> = {};
     let rows = 0;
     let current: string | undefined;
-    const put = async (line: string) => {
+    // Lines are gathered into chunks of about 256 kB: zlib handles each write as one call to
+    // its thread pool, and a call per row made a 10-year history take half a minute.
+    let pending: string[] = [];
+    let pendingBytes = 0;
+    const flush = async () => {
       if (failure) throw failure;
-      hash.update(line);
-      if (!gzip.write(line)) {
+      if (pending.length === 0) return;
+      const chunk = pending.join("");
+      pending = [];
+      pendingBytes = 0;
+      hash.update(chunk);
+      if (!gzip.write(chunk)) {
         await new Promise<void>((resolve) => {
           const settle = () => {
             gzip.off("drain", settle);
@@ -102,6 +112,11 @@ export async function writeBackupFile(
         });
         if (failure) throw failure;
       }
+    };
+    const put = async (line: string) => {
+      pending.push(line);
+      pendingBytes += line.length;
+      if (pendingBytes >= CHUNK) await flush();
     };
     await put(`H ${JSON.stringify(header)}\n`);
     await fill({
@@ -117,6 +132,7 @@ export async function writeBackupFile(
         await put(`R ${json}\n`);
       },
     });
+    await flush();
     const trailer: BackupTrailer = { tables, rows, sha256: hash.digest("hex") };
     gzip.end(`E ${JSON.stringify(trailer)}\n`);
     await written;

@@ -2,10 +2,13 @@ import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { readBackupFile } from "../../src/core/backup-file.js";
 import { cli } from "../support/cli.js";
 import { DATABASE_KINDS, type TestDatabaseKind, type TestTarget } from "../support/databases.js";
+
+// Many whole CLI processes per test on a shared 2-core machine: generous, never a sleep.
+vi.setConfig({ hookTimeout: 240_000 });
 
 const BIN = fileURLToPath(new URL("../../bin/networth", import.meta.url));
 const [EMBEDDED] = DATABASE_KINDS as [TestDatabaseKind, TestDatabaseKind];
@@ -33,7 +36,7 @@ async function killAfter(args: string[], env: Record<string, string>, ms: number
 const delays = (n: number, span: number) =>
   Array.from({ length: n }, (_, i) => Math.round((span * (i + Math.random())) / n));
 
-describe("killed backups and restores", () => {
+describe("killed backups and restores", { timeout: 240_000 }, () => {
   let source: TestTarget;
   let file: string;
   let exported: string;

@@ -1,8 +1,11 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { cli, json } from "../support/cli.js";
 import { DATABASE_KINDS, type TestDatabaseKind, type TestTarget } from "../support/databases.js";
+
+// Many whole CLI processes per test on a shared 2-core machine: generous, never a sleep.
+vi.setConfig({ hookTimeout: 240_000 });
 
 const [EMBEDDED, SERVER] = DATABASE_KINDS as [TestDatabaseKind, TestDatabaseKind];
 
@@ -77,7 +80,9 @@ const pairs: [TestDatabaseKind, TestDatabaseKind][] = SERVER.available
   : [[EMBEDDED, EMBEDDED]];
 
 for (const [from, to] of pairs) {
-  describe(`backup on the ${from.name} database, restore into the ${to.name} one`, () => {
+  describe(`backup on the ${from.name} database, restore into the ${to.name} one`, {
+    timeout: 240_000,
+  }, () => {
     let source: TestTarget;
     let target: TestTarget;
     let runSource: (...args: string[]) => ReturnType<typeof cli>;
@@ -190,7 +195,7 @@ for (const [from, to] of pairs) {
   });
 }
 
-describe("backup --all-users", () => {
+describe("backup --all-users", { timeout: 240_000 }, () => {
   it("backs up every user without a login and restores them all", async () => {
     const source = await EMBEDDED.create();
     const target = await (SERVER.available ? SERVER : EMBEDDED).create();
