@@ -20,6 +20,7 @@ import { addDays, todayIn } from "../src/core/dates.js";
 import { type Database, openDatabase } from "../src/db/connection.js";
 import { resolveTarget } from "../src/db/target.js";
 import { resolvePaths } from "../src/paths.js";
+import { backupRows, freshEmbedded, freshServer } from "./backup.js";
 import { analyze, generateDailyHistory } from "./data.js";
 import { ALL_USERS, allUsersRows, userRows } from "./engine.js";
 import { type BenchRow, formatTable, progress, timed } from "./lib.js";
@@ -96,6 +97,14 @@ async function serverRows(adminUrl: string, from: string, to: string) {
   rows.push(...(await userRows(db, "server", userId, from, to, history.rows)));
   rows.push(reportRow(env, databaseUrl, userId, from, to));
   rows.push(...(await benchSync({ databaseUrl, home })));
+  // Rows 8 and 9 before the all-users set: the restore target is a fresh database anyway.
+  rows.push(
+    ...(await backupRows(db, "server", userId, HISTORY.email, async () => {
+      const fresh = await freshServer(adminUrl);
+      cleanups.push(fresh.drop);
+      return fresh.db;
+    })),
+  );
   const allUsers = await allUsersRows(db, "server", to, null);
   rows.push(...allUsers.rows);
   if (allUsers.generationMs !== null)
@@ -125,6 +134,13 @@ async function embeddedRows(from: string, to: string) {
     const history = await generateHistory(db, user.id, from, to);
     setup.embeddedHistoryGenerationMs = Math.round(history.ms);
     rows.push(...(await userRows(db, "embedded", user.id, from, to, history.rows)));
+    rows.push(
+      ...(await backupRows(db, "embedded", user.id, HISTORY.email, async () => {
+        const fresh = await freshEmbedded();
+        cleanups.push(fresh.drop);
+        return fresh.db;
+      })),
+    );
     const allUsers = await allUsersRows(db, "embedded", to, EMBEDDED_GENERATION_BUDGET_MS);
     rows.push(...allUsers.rows);
     if (allUsers.generationMs !== null)
@@ -141,7 +157,7 @@ async function embeddedRows(from: string, to: string) {
   return { rows, setup };
 }
 
-const ORDER = ["1", "2", "3", "4a", "4b", "5", "6", "7"];
+const ORDER = ["1", "2", "3", "4a", "4b", "5", "6", "7", "8", "9"];
 const byRow = (a: BenchRow, b: BenchRow) =>
   ORDER.indexOf(a.num) - ORDER.indexOf(b.num) ||
   (a.database === b.database ? 0 : a.database === "server" ? -1 : 1);

@@ -8,6 +8,7 @@ import {
 } from "./commands/accounts.js";
 import { addAssetCommand, addLiabilityCommand } from "./commands/add.js";
 import type { App } from "./commands/app.js";
+import { backupCommand } from "./commands/backup.js";
 import { configCommand } from "./commands/config.js";
 import { cronCommand } from "./commands/cron.js";
 import { dashboardCommand } from "./commands/dashboard.js";
@@ -18,7 +19,9 @@ import { itemsCommand, unlinkCommand } from "./commands/items.js";
 import { keysCommand } from "./commands/keys.js";
 import { linkCommand } from "./commands/link.js";
 import { logsCommand } from "./commands/logs.js";
+import { maintainCommand } from "./commands/maintain.js";
 import { reportCommand } from "./commands/report.js";
+import { restoreCommand } from "./commands/restore.js";
 import { loginCommand, logoutCommand, whoamiCommand } from "./commands/session.js";
 import { setBalanceCommand } from "./commands/set-balance.js";
 import { snapshotCommand } from "./commands/snapshot.js";
@@ -75,6 +78,9 @@ export function buildProgram(app: App): Command {
     keysCommand,
     syncCommand,
     webhooksCommand,
+    backupCommand,
+    restoreCommand,
+    maintainCommand,
   ]) {
     program.addCommand(make(app));
   }

@@ -57,6 +57,20 @@ export const CONFIG_KEYS = {
     where: "file",
     description: "public URL of `networth webhooks serve`, registered by `link`",
   },
+  "backup.keepDays": {
+    schema: z.string().trim().regex(/^\d+$/, "expected a whole number of days"),
+    where: "file",
+    description:
+      "maintain removes networth's backups older than this (default 30; the newest 4 stay)",
+  },
+  "archive.keepYears": {
+    schema: z
+      .string()
+      .trim()
+      .regex(/^[1-9]\d*$/, "expected a whole number of years, at least 1"),
+    where: "file",
+    description: "maintain --archive moves balances older than this into the archive (default 2)",
+  },
   "preferences.theme": {
     schema: z.enum(["light", "dark", "system"]),
     where: "user",
@@ -133,6 +147,8 @@ export function redactUrl(value: string): string {
 interface FileShape {
   database?: { url?: string };
   plaid?: { clientId?: string; secret?: string; env?: string; webhookUrl?: string };
+  backup?: { keepDays?: string };
+  archive?: { keepYears?: string };
   /** Raw session tokens by database identity (see DatabaseTarget.key). */
   sessions?: Record<string, string>;
 }

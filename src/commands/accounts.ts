@@ -118,6 +118,7 @@ function age(date: string, today: string): string {
 const RangeInput = z.object({
   from: z.string().optional(),
   to: z.string().optional(),
+  all: z.boolean().optional(),
   json: z.boolean().optional(),
 });
 
@@ -127,6 +128,7 @@ export function historyCommand(app: App): Command {
     .argument("<account>", "id, id prefix (4+ characters) or exact name")
     .option("--from <date>", "first date to show")
     .option("--to <date>", "last date to show")
+    .option("--all", "include the balances moved to the archive by maintain --archive")
     .option("--json", "print as JSON")
     .action(async (ref: string, raw: Record<string, unknown>, cmd: Command) => {
       const input = parseOptions(RangeInput, raw);
@@ -139,7 +141,11 @@ export function historyCommand(app: App): Command {
       if (from && to && from > to) throw new UsageError(`--from ${from} is after --to ${to}`);
       const { account, rows } = await run.db.asUser(run.user.id, async (tx) => {
         const account = resolveAccountRef(ref, await listAccounts(tx, { includeArchived: true }));
-        return { account, rows: await balanceHistory(tx, account.id, { from, to }) };
+        const includeArchive = input.all ?? false;
+        return {
+          account,
+          rows: await balanceHistory(tx, account.id, { from, to }, { includeArchive }),
+        };
       });
       if (out.json) {
         out.result({ account: accountJson(account, run.today), balances: rows.map(balanceJson) });
@@ -268,7 +274,7 @@ export function deleteCommand(app: App): Command {
             `"${target.name}" is linked through Plaid: use networth unlink to remove its item`,
           );
         }
-        const history = await balanceHistory(tx, target.id);
+        const history = await balanceHistory(tx, target.id, {}, { includeArchive: true });
         const span = history.length ? ` from ${history.at(-1)?.date} to ${history[0]?.date}` : "";
         if (!raw.yes) {
           throw new UserError(

@@ -12,7 +12,7 @@ const BIN = fileURLToPath(new URL("../../bin/networth", import.meta.url));
 
 /**
  * The crontab block: every day at 06:15, a sync of every linked item, then snapshots for
- * every user, logged to a file. Absolute
+ * every user; every Sunday at 06:45, `maintain`; monthly, `maintain --archive`; logged to a file. Absolute
  * paths, because cron's PATH and working directory are not the user's.
  */
 export function cronBlock(options: {
@@ -27,7 +27,17 @@ export function cronBlock(options: {
   // `;`, not `&&`: snapshots are taken even when an item fails to sync (sync then exits 1).
   const sync = `${networth} sync --all-users --scheduled --quiet ${log}`;
   const snapshot = `${networth} snapshot --all-users --quiet ${log}`;
-  return [BEGIN, `15 6 * * * ${sync}; ${snapshot}`, END].join("\n");
+  // Weekly, Sunday 06:45, after the daily line: old backups, expired sessions, ANALYZE; on
+  // the 1st of the month at 07:15 the same with the balance archive.
+  const maintain = `${networth} maintain --quiet ${log}`;
+  const archive = `${networth} maintain --archive --quiet ${log}`;
+  return [
+    BEGIN,
+    `15 6 * * * ${sync}; ${snapshot}`,
+    `45 6 * * 0 ${maintain}`,
+    `15 7 1 * * ${archive}`,
+    END,
+  ].join("\n");
 }
 
 /** The crontab with our block added, or replaced if one is there; unchanged if identical. */
@@ -53,7 +63,9 @@ function readCrontab(): string {
 
 export function cronCommand(app: App): Command {
   const command = new Command("cron")
-    .description("print the crontab line that syncs and snapshots every day, or --install it")
+    .description(
+      "print the crontab lines (daily sync and snapshots, weekly and monthly maintain), or --install them",
+    )
     .option("--install", "add them to your crontab (running it again changes nothing)")
     .option("--json", "print the lines as JSON")
     .action((raw: { install?: boolean; json?: boolean }, cmd: Command) => {

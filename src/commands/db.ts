@@ -4,6 +4,7 @@ import type { Context } from "../context.js";
 import { UserError } from "../errors.js";
 import type { Output } from "../output/output.js";
 import { type App, examples, parseOptions, wholeNumber } from "./app.js";
+import { addDbCopy } from "./db-copy.js";
 
 async function loadMigrator() {
   return import("../db/migrator.js");
@@ -157,6 +158,8 @@ export function dbCommand(app: App): Command {
       // the server, before the process exits.
       await new Promise<never>(() => {});
     });
+
+  addDbCopy(db, app);
 
   return examples(db, [
     "DATABASE_URL=postgres://postgres@127.0.0.1:5432/networth networth db migrate",

@@ -44,7 +44,7 @@ const ACCOUNT_SELECT = `
          b.id AS balance_id, b.balance::text AS balance,
          b.available_balance::text AS available_balance, b.credit_limit::text AS credit_limit,
          b.date AS balance_date, b.source::text AS balance_source, b.created_at AS balance_created_at,
-         (SELECT count(*)::int FROM account_balances x WHERE x.account_id = a.id) AS balance_count
+         (SELECT count(*)::int FROM all_account_balances x WHERE x.account_id = a.id) AS balance_count
   FROM accounts a
   LEFT JOIN account_type_config c ON c.type = a.type::text AND c.subtype = a.subtype
   LEFT JOIN manual_assets m ON m.account_id = a.id
@@ -162,7 +162,7 @@ export async function archiveAccount(tx: TransactionSql, id: string, on: string)
 export async function deleteAccount(tx: TransactionSql, id: string): Promise<string | null> {
   await lockOwner(tx, id);
   const [first] = await tx<{ first: string | null }[]>`
-    SELECT min(date) AS first FROM account_balances WHERE account_id = ${id}`;
+    SELECT min(date) AS first FROM all_account_balances WHERE account_id = ${id}`;
   await tx`DELETE FROM accounts WHERE id = ${id}`;
   return first?.first ?? null;
 }
@@ -182,9 +182,9 @@ export async function accountMoves(
            b0.balance::text AS before, b1.balance::text AS after,
            (COALESCE(b1.balance, 0) - COALESCE(b0.balance, 0))::text AS change
     FROM accounts a
-    LEFT JOIN LATERAL (SELECT balance FROM account_balances WHERE account_id = a.id AND date <= ${from}
+    LEFT JOIN LATERAL (SELECT balance FROM all_account_balances WHERE account_id = a.id AND date <= ${from}
                        ORDER BY date DESC LIMIT 1) b0 ON TRUE
-    LEFT JOIN LATERAL (SELECT balance FROM account_balances WHERE account_id = a.id AND date <= ${to}
+    LEFT JOIN LATERAL (SELECT balance FROM all_account_balances WHERE account_id = a.id AND date <= ${to}
                        ORDER BY date DESC LIMIT 1) b1 ON TRUE
     WHERE COALESCE(b1.balance, 0) <> COALESCE(b0.balance, 0)
     ORDER BY abs(COALESCE(b1.balance, 0) - COALESCE(b0.balance, 0)) DESC, a.name

@@ -112,23 +112,30 @@ export interface BalanceRow {
   createdAt: Date;
 }
 
-/** An account's balances, newest first, optionally within [from, to]. */
+/**
+ * An account's balances, newest first, optionally within [from, to]; with includeArchive,
+ * also those `maintain --archive` moved to the archive.
+ */
 export async function balanceHistory(
   tx: TransactionSql,
   accountId: string,
   range: { from?: string | undefined; to?: string | undefined } = {},
+  options: { includeArchive?: boolean } = {},
 ): Promise<BalanceRow[]> {
   return tx<BalanceRow[]>`
     SELECT id, account_id, balance::text AS balance, available_balance::text AS available_balance,
            credit_limit::text AS credit_limit, date, is_current, source::text AS source, created_at
-    FROM account_balances
+    FROM ${tx(options.includeArchive ? "all_account_balances" : "account_balances")}
     WHERE account_id = ${accountId}
       AND date >= COALESCE(${range.from ?? null}::date, '-infinity')
       AND date <= COALESCE(${range.to ?? null}::date, 'infinity')
     ORDER BY date DESC`;
 }
 
-/** Every balance of the user's accounts in [from, to], for export: by account name, then date. */
+/**
+ * Every balance of the user's accounts in [from, to], for export: by account name, then date.
+ * The archive included: an export is the whole history.
+ */
 export async function allBalances(
   tx: TransactionSql,
   range: { from?: string | undefined; to?: string | undefined },
@@ -138,7 +145,7 @@ export async function allBalances(
            a.subtype AS account_subtype, b.balance::text AS balance,
            b.available_balance::text AS available_balance, b.credit_limit::text AS credit_limit,
            b.date, b.is_current, b.source::text AS source, b.created_at
-    FROM account_balances b JOIN accounts a ON a.id = b.account_id
+    FROM all_account_balances b JOIN accounts a ON a.id = b.account_id
     WHERE b.date >= COALESCE(${range.from ?? null}::date, '-infinity')
       AND b.date <= COALESCE(${range.to ?? null}::date, 'infinity')
     ORDER BY a.name, a.id, b.date`;

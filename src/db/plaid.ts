@@ -130,7 +130,7 @@ export async function disconnectItem(tx: TransactionSql, id: string, on: string)
  */
 export async function purgeItem(tx: TransactionSql, id: string): Promise<string | null> {
   const [first] = await tx<{ first: string | null }[]>`
-    SELECT min(b.date) AS first FROM account_balances b JOIN accounts a ON a.id = b.account_id
+    SELECT min(b.date) AS first FROM all_account_balances b JOIN accounts a ON a.id = b.account_id
     WHERE a.plaid_item_id = ${id}`;
   await tx`DELETE FROM accounts WHERE plaid_item_id = ${id}`;
   await tx`DELETE FROM plaid_items WHERE id = ${id}`;

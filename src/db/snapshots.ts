@@ -72,6 +72,8 @@ const FIRST_LIABILITY = ofSide("liability")[0]?.k ?? KEYS.length;
  *      buckets; the days on which at least one account counts are the snapshots;
  *   4. upserted (rewriting only rows whose values differ) and, in the range, the snapshots of
  *      days where no account counts deleted (index probes per stored row, whatever the plan).
+ * Balances come from all_account_balances (account_balances and the archive of maintain
+ * --archive), so a refresh reaching before the archive's cutoff stays exact.
  * Sums are unbounded NUMERIC until stored: with skipOverflow, a day whose totals do not fit
  * NUMERIC(19,2) is left as it was and counted; without, storing it fails the statement.
  */
@@ -104,17 +106,17 @@ WITH homes AS (
   FROM counted c
   CROSS JOIN LATERAL (
     SELECT b.date, b.balance, lag(b.balance) OVER (ORDER BY b.date) AS previous
-    FROM account_balances b
+    FROM all_account_balances b
     WHERE b.account_id = c.id AND b.date <= $2::date
       AND (c.archived_on IS NULL OR b.date < c.archived_on)
-      AND b.date >= coalesce((SELECT max(m.date) FROM account_balances m
+      AND b.date >= coalesce((SELECT max(m.date) FROM all_account_balances m
                               WHERE m.account_id = c.id AND m.date <= $1::date), $1::date)
   ) l
   UNION ALL
   SELECT c.user_id, c.archived_on, ${bucketOf("l.balance")}, -abs(l.balance), NULL, NULL, -1
   FROM counted c
   CROSS JOIN LATERAL (
-    SELECT b.balance FROM account_balances b
+    SELECT b.balance FROM all_account_balances b
     WHERE b.account_id = c.id AND b.date < c.archived_on
     ORDER BY b.date DESC LIMIT 1
   ) l
@@ -162,7 +164,7 @@ WITH homes AS (
       SELECT 1 FROM accounts a
       WHERE a.user_id = s.user_id AND (a.archived_on IS NULL OR s.date < a.archived_on)
         AND EXISTS (
-          SELECT 1 FROM account_balances b WHERE b.account_id = a.id AND b.date <= s.date))
+          SELECT 1 FROM all_account_balances b WHERE b.account_id = a.id AND b.date <= s.date))
   RETURNING 1
 )
 SELECT (SELECT count(*)::int FROM upserted) AS upserted,

@@ -163,7 +163,8 @@ const TRIGGERS = [
   "account_balances_current_delete",
 ];
 
-const VIEWS = ["current_account_balances", "user_net_worth_summary"];
+// all_account_balances: migration 0006 (the balance archive).
+const VIEWS = ["all_account_balances", "current_account_balances", "user_net_worth_summary"];
 
 const RLS_TABLES = [
   "users",
@@ -175,6 +176,7 @@ const RLS_TABLES = [
   "net_worth_snapshots",
   "data_refresh_logs",
   "audit_log",
+  "account_balances_archive",
 ];
 
 for (const kind of DATABASE_KINDS) {
