@@ -127,15 +127,19 @@ function describeHolder(path: string): string {
 export async function acquireFileLock(path: string, options: LockOptions): Promise<FileLock> {
   const deadline = Date.now() + options.timeoutMs;
   const poll = options.pollMs ?? 50;
-  for (;;) {
-    if (options.signal?.aborted) throw new CancelledError();
-    const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o600);
-    let kept = false;
-    try {
+  let fd: number | undefined;
+  try {
+    for (;;) {
+      if (options.signal?.aborted) throw new CancelledError();
+      fd ??= openSync(path, constants.O_RDWR | constants.O_CREAT, 0o600);
       if (locks().tryLock(fd)) {
         // A holder that let go removed the file: our descriptor may name an unlinked file
         // (or one since replaced). Only a lock on the file at `path` counts; else open again.
-        if (!sameFile(fd, path)) continue;
+        if (!sameFile(fd, path)) {
+          closeSync(fd);
+          fd = undefined;
+          continue;
+        }
         const holder: Holder = {
           pid: process.pid,
           start: processStartTime(process.pid),
@@ -144,24 +148,25 @@ export async function acquireFileLock(path: string, options: LockOptions): Promi
         };
         ftruncateSync(fd, 0);
         writeSync(fd, `${JSON.stringify(holder)}\n`, 0);
-        kept = true;
-        return held(path, fd);
+        const lock = held(path, fd);
+        fd = undefined;
+        return lock;
       }
-    } finally {
-      if (!kept) closeSync(fd);
+      if (Date.now() >= deadline) {
+        throw new UserError(
+          `${options.what} is in use by ${describeHolder(path)}; waited ` +
+            `${Math.round(options.timeoutMs / 1000)} s. Try again when it has finished, or stop ` +
+            "that process; its lock ends with it (never delete the lock file by hand)",
+        );
+      }
+      try {
+        await sleep(poll, undefined, { signal: options.signal });
+      } catch {
+        throw new CancelledError();
+      }
     }
-    if (Date.now() >= deadline) {
-      throw new UserError(
-        `${options.what} is in use by ${describeHolder(path)}; waited ` +
-          `${Math.round(options.timeoutMs / 1000)} s. Try again when it has finished, or stop ` +
-          "that process; its lock ends with it (never delete the lock file by hand)",
-      );
-    }
-    try {
-      await sleep(poll, undefined, { signal: options.signal });
-    } catch {
-      throw new CancelledError();
-    }
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
