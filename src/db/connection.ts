@@ -7,6 +7,7 @@ import { busy, type Cancellation, guarded, noCancellation } from "./cancel.js";
 import { type EmbeddedServer, startEmbedded } from "./embedded.js";
 import { describeDatabaseError } from "./errors.js";
 import { assertConsistent, migrateUp, migrationStatus } from "./migrator.js";
+import { requiredSslMode, serverSpeaksSsl } from "./ssl.js";
 import type { DatabaseTarget } from "./target.js";
 
 /** An open database: the connection, who it is, and how to run a user's work. */
@@ -119,6 +120,16 @@ async function openServer(
     await Promise.race([sql`SELECT 1`, deadline]);
   } catch (error) {
     await sql.end({ timeout: 0 }).catch(() => {});
+    // A server without SSL, asked for it, just looks like a lost connection: ask it.
+    const mode = requiredSslMode(target.url);
+    if (mode && !(error as { severity?: string }).severity) {
+      if ((await serverSpeaksSsl(target.host, target.port)) === false) {
+        throw new UserError(
+          `the database server at ${target.host}:${target.port} does not support SSL, but the URL ` +
+            `asks for it (sslmode=${mode}): enable SSL on the server, or use sslmode=prefer or disable`,
+        );
+      }
+    }
     throw new UserError(describeDatabaseError(error, target) ?? String(error));
   } finally {
     clearTimeout(timer);

@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { ensurePrivateDir } from "../paths.js";
 import { acquireFileLock } from "./lock.js";
 import type { DatabaseTarget } from "./target.js";
 
@@ -34,7 +35,7 @@ export async function startEmbedded(
   target: EmbeddedTarget,
   options: StartOptions,
 ): Promise<EmbeddedServer> {
-  mkdirSync(target.dir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(target.dir, "the data directory");
   const lock = await acquireFileLock(join(target.dir, "lock"), {
     timeoutMs: options.lockTimeoutMs ?? 10_000,
     what: `the embedded database (${target.display.replace(/^embedded /, "")})`,
