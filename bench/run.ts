@@ -21,6 +21,7 @@ import { type Database, openDatabase } from "../src/db/connection.js";
 import { resolveTarget } from "../src/db/target.js";
 import { resolvePaths } from "../src/paths.js";
 import { analyze, generateDailyHistory } from "./data.js";
+import { durabilityRows } from "./durability.js";
 import { ALL_USERS, allUsersRows, userRows } from "./engine.js";
 import { type BenchRow, formatTable, progress, timed } from "./lib.js";
 import { cliEnv, IMPORT, importRow, login, reportRow } from "./processes.js";
@@ -138,10 +139,11 @@ async function embeddedRows(from: string, to: string) {
   const env = cliEnv(importHome, null);
   setup.embeddedLoginCreateMs = Math.round(login("bench@example.com", env).ms);
   rows.push(importRow("embedded", env, importHome, to));
+  rows.push(...(await durabilityRows()));
   return { rows, setup };
 }
 
-const ORDER = ["1", "2", "3", "4a", "4b", "5", "6", "7"];
+const ORDER = ["1", "2", "3", "4a", "4b", "5", "6", "7", "8"];
 const byRow = (a: BenchRow, b: BenchRow) =>
   ORDER.indexOf(a.num) - ORDER.indexOf(b.num) ||
   (a.database === b.database ? 0 : a.database === "server" ? -1 : 1);
