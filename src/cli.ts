@@ -170,9 +170,7 @@ function interrupted(state: RunState, streams: OutputStreams): number {
   if (state.finished) line = n > 0 ? "interrupted after saving: the change was saved" : undefined;
   else if (n === 0) line = new CancelledError().message;
   else
-    line =
-      `cancelled; ${n} change${n === 1 ? "" : "s"} committed before the interruption ` +
-      `${n === 1 ? "stays" : "stay"} saved, nothing after ${n === 1 ? "it" : "them"} was saved`;
+    line = `interrupted after saving ${n} change${n === 1 ? "" : "s"}; nothing after ${n === 1 ? "it" : "them"} was saved`;
   if (line) streams.stderr.write(`networth: ${line}\n`);
   return code;
 }
@@ -243,7 +241,9 @@ export async function main(argv: string[], early?: NodeJS.Signals): Promise<void
     const started = Date.now();
     idle = setInterval(() => {
       quiet = state.cancel.busy === 0 ? quiet + 1 : 0;
-      if (quiet >= 3 || Date.now() - started > 10_000) leave();
+      // After a commit the command is most likely just finishing: give it longer to say so.
+      const patience = state.cancel.commits > 0 ? 20 : 3;
+      if (quiet >= patience || Date.now() - started > 10_000) leave();
     }, 50);
   };
   // `on`, not `once`: a dependency (conf's when-exit) re-raises the signal, and a second one

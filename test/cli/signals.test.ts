@@ -34,7 +34,8 @@ for (const kind of DATABASE_KINDS) {
     beforeAll(async () => {
       t = await kind.create();
       await (await t.open("auto")).close();
-      expect((await cli(["login", "me@example.com"], t.env)).exitCode).toBe(0);
+      const login = await cli(["login", "me@example.com"], t.env);
+      expect(login.exitCode, login.stderr).toBe(0);
       const added = await cli(
         [
           "add-asset",
@@ -49,7 +50,7 @@ for (const kind of DATABASE_KINDS) {
         ],
         t.env,
       );
-      expect(added.exitCode).toBe(0);
+      expect(added.exitCode, added.stderr).toBe(0);
     });
     afterAll(async () => {
       await t?.dispose();
@@ -60,7 +61,8 @@ for (const kind of DATABASE_KINDS) {
         start(["set-balance", "Gold", `${1000 + n}`, "--date", addDays(today, -n)], t.env);
       // How long one uninterrupted run takes here: the signals are spread over it.
       const started = Date.now();
-      expect((await run(1)).exitCode).toBe(0);
+      const first = await run(1);
+      expect(first.exitCode, first.stderr).toBe(0);
       const duration = Date.now() - started;
       const outcomes: { n: number; said: "cancelled" | "saved" | "killed early"; code: number }[] =
         [];
@@ -82,6 +84,7 @@ for (const kind of DATABASE_KINDS) {
           expect(result.stdout).toBe("");
           outcomes.push({ n, said: "cancelled", code });
         } else if (result.stderr.includes("networth: interrupted after saving")) {
+          // "…: the change was saved", or (the signal came as the command finished) "… 1 change".
           expect(result.exitCode).toBe(code);
           expect(result.stdout).toMatch(/^Gold: \$1,00\d\.00 on /);
           outcomes.push({ n, said: "saved", code });
@@ -94,7 +97,7 @@ for (const kind of DATABASE_KINDS) {
           outcomes.push({ n, said: "saved", code: 0 });
         } else {
           // Before Node ran any of the CLI (its first tens of ms): killed by the signal itself.
-          expect(result.signal).toBe(signal);
+          expect(result.signal, JSON.stringify(result.stderr)).toBe(signal);
           expect(result.stderr).toBe("");
           outcomes.push({ n, said: "killed early", code: -1 });
         }
