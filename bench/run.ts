@@ -22,6 +22,7 @@ import { resolveTarget } from "../src/db/target.js";
 import { resolvePaths } from "../src/paths.js";
 import { backupRows, freshEmbedded, freshServer } from "./backup.js";
 import { analyze, generateDailyHistory } from "./data.js";
+import { durabilityRows } from "./durability.js";
 import { ALL_USERS, allUsersRows, userRows } from "./engine.js";
 import { type BenchRow, formatTable, progress, timed } from "./lib.js";
 import { cliEnv, IMPORT, importRow, login, reportRow } from "./processes.js";
@@ -154,10 +155,11 @@ async function embeddedRows(from: string, to: string) {
   const env = cliEnv(importHome, null);
   setup.embeddedLoginCreateMs = Math.round(login("bench@example.com", env).ms);
   rows.push(importRow("embedded", env, importHome, to));
+  rows.push(...(await durabilityRows()));
   return { rows, setup };
 }
 
-const ORDER = ["1", "2", "3", "4a", "4b", "5", "6", "7", "8", "9"];
+const ORDER = ["1", "2", "3", "4a", "4b", "5", "6", "7", "8", "9", "10"];
 const byRow = (a: BenchRow, b: BenchRow) =>
   ORDER.indexOf(a.num) - ORDER.indexOf(b.num) ||
   (a.database === b.database ? 0 : a.database === "server" ? -1 : 1);

@@ -30,8 +30,9 @@ import { exportCommand, importCommand } from "./commands/transfer.js";
 import { webhooksCommand } from "./commands/webhooks.js";
 import { Context } from "./context.js";
 import { escapeForTerminal, escapeLines } from "./core/text.js";
+import { type Cancellation, noCancellation } from "./db/cancel.js";
 import { describeDatabaseError } from "./db/errors.js";
-import { UserError } from "./errors.js";
+import { CancelledError, UserError } from "./errors.js";
 import { createOutput, type OutputStreams } from "./output/output.js";
 import { displayPath } from "./paths.js";
 import { VERSION } from "./version.js";
@@ -111,16 +112,25 @@ export async function run(
     env: process.env,
   },
   registerCleanup?: (cleanup: () => Promise<void>) => void,
+  state: RunState = newRunState(noCancellation()),
 ): Promise<number> {
+  const { cancel } = state;
   let context: Context | undefined;
   const app: App = {
     context(command) {
-      context ??= new Context(command.optsWithGlobals(), streams.env, undefined, (target) => {
-        if (streams.stderr.isTTY)
-          streams.stderr.write(
-            `Creating the embedded database in ${displayPath(target.kind === "embedded" ? target.dir : "")}...\n`,
-          );
-      });
+      context ??= new Context(
+        command.optsWithGlobals(),
+        streams.env,
+        undefined,
+        (target) => {
+          if (streams.stderr.isTTY)
+            streams.stderr.write(
+              `Creating the embedded database in ${displayPath(target.kind === "embedded" ? target.dir : "")}...\n`,
+            );
+        },
+        cancel,
+      );
+      state.context = context;
       return context;
     },
     output: (options) => createOutput(options, streams),
@@ -133,12 +143,49 @@ export async function run(
   const tty = argv.length === 2 && streams.stdout.isTTY && process.stdin.isTTY;
   try {
     await program.parseAsync(tty ? [...argv, "dashboard"] : argv);
-    return 0;
+    state.finished = true;
+    return cancel.signal.aborted ? interrupted(state, streams) : 0;
   } catch (error) {
+    // Whatever failed after Ctrl-C or SIGTERM failed because of it: say what was saved.
+    if (cancel.signal.aborted && !(error instanceof CommanderError))
+      return interrupted(state, streams);
     return report(error, streams, context);
   } finally {
     await context?.close().catch(() => {});
   }
+}
+
+/** What run() and the signal handler of main() share about Ctrl-C and SIGTERM. */
+export interface RunState {
+  readonly cancel: Cancellation;
+  /** The command's action returned (what it saved is saved). */
+  finished: boolean;
+  /** The interruption was reported (once). */
+  reported: boolean;
+  context?: Context | undefined;
+}
+
+function newRunState(cancel: Cancellation): RunState {
+  return { cancel, finished: false, reported: false };
+}
+
+/**
+ * After Ctrl-C (exit 130) or SIGTERM (143), says once what was saved: nothing (the open
+ * transaction rolled back), the change (its commit had started), or the changes committed
+ * before the signal. A server stopped by it (see Context.onClose) just stops.
+ */
+function interrupted(state: RunState, streams: OutputStreams): number {
+  const code = state.cancel.signal.reason === "SIGTERM" ? 143 : 130;
+  if (state.reported || state.context?.runsUntilStopped) return code;
+  state.reported = true;
+  const n = state.cancel.commits;
+  let line: string | undefined;
+  if (state.finished) line = n > 0 ? "interrupted after saving: the change was saved" : undefined;
+  else if (n === 0) line = new CancelledError().message;
+  else
+    line = `interrupted after saving ${n} change${n === 1 ? "" : "s"}; nothing after ${n === 1 ? "it" : "them"} was saved`;
+  if (line) streams.stderr.write(`networth: ${line}\n`);
+  return code;
 }
 
 function report(error: unknown, streams: OutputStreams, context: Context | undefined): number {
@@ -177,27 +224,56 @@ function report(error: unknown, streams: OutputStreams, context: Context | undef
   return 1;
 }
 
-/** Entry point of bin/networth. */
-export async function main(argv: string[]): Promise<void> {
+/** Entry point of bin/networth; `early` is a signal that came while it loaded. */
+export async function main(argv: string[], early?: NodeJS.Signals): Promise<void> {
   let cleanup: (() => Promise<void>) | undefined;
   let stopping = false;
+  const controller = new AbortController();
+  const state = newRunState({ signal: controller.signal, busy: 0, commits: 0 });
+  const streams = { stdout: process.stdout, stderr: process.stderr, env: process.env };
+  let idle: NodeJS.Timeout | undefined;
+  const leave = () => {
+    clearInterval(idle);
+    // Close the database (the embedded one must flush) before leaving.
+    void (cleanup?.() ?? Promise.resolve()).finally(() =>
+      process.exit(interrupted(state, streams)),
+    );
+  };
+  let done = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    // Close the database (the embedded one must flush) before leaving.
-    void (cleanup?.() ?? Promise.resolve()).finally(() =>
-      process.exit(signal === "SIGINT" ? 130 : 143),
-    );
+    controller.abort(signal);
+    // The work is over and the database closed: only the exit is left.
+    if (done) process.exit(interrupted(state, streams));
+    // Database work under way watches the signal: a lock wait ends at once, a transaction
+    // rolls back at its next statement or finishes the commit it has started, and run()
+    // then says which and returns. What does not watch it (a server, a wait for the
+    // browser, a Plaid call) is closed once no database work is under way (10 s at most).
+    let quiet = 0;
+    const started = Date.now();
+    idle = setInterval(() => {
+      quiet = state.cancel.busy === 0 ? quiet + 1 : 0;
+      // After a commit the command is most likely just finishing: give it longer to say so.
+      const patience = state.cancel.commits > 0 ? 20 : 3;
+      if (quiet >= patience || Date.now() - started > 10_000) leave();
+    }, 50);
   };
   // `on`, not `once`: a dependency (conf's when-exit) re-raises the signal, and a second one
   // must not kill the process before the embedded database has closed.
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  process.exitCode = await run(argv, undefined, (fn) => {
-    cleanup = fn;
-  });
-  process.removeListener("SIGINT", onSignal);
-  process.removeListener("SIGTERM", onSignal);
+  if (early) onSignal(early);
+  process.exitCode = await run(
+    argv,
+    streams,
+    (fn) => {
+      cleanup = fn;
+    },
+    state,
+  );
+  clearInterval(idle);
+  done = true;
   // The work is done and the database closed: nothing may keep the process alive now (a
   // library's stray retry timer or socket). The timer itself does not hold the process.
   setTimeout(() => process.exit(), 2_000).unref();

@@ -1,7 +1,8 @@
+import { join } from "node:path";
 import Conf from "conf";
 import { z } from "zod";
-import { UsageError } from "./errors.js";
-import { resolvePaths } from "./paths.js";
+import { UsageError, UserError } from "./errors.js";
+import { displayPath, ensurePrivateDir, resolvePaths } from "./paths.js";
 
 /** Date formats a user can choose for display and input (besides ISO, always accepted). */
 export const DATE_FORMATS = ["MM/DD/YYYY", "DD/MM/YYYY", "YYYY-MM-DD", "DD.MM.YYYY"] as const;
@@ -153,22 +154,36 @@ interface FileShape {
   sessions?: Record<string, string>;
 }
 
-/** The local config file: file-backed keys and the session tokens. Mode 0600. */
+/**
+ * The local config file: file-backed keys and the session tokens. Mode 0600, in a 0700
+ * directory. Read on first use, so a command that does not need it (config path, help) runs
+ * even when the file is damaged; one that does gets one line naming the file and the way out.
+ */
 export class ConfigStore {
-  private readonly conf: Conf<FileShape>;
+  private loaded: Conf<FileShape> | undefined;
 
-  constructor(configDir = resolvePaths().configDir) {
-    this.conf = new Conf<FileShape>({
-      projectName: "networth",
-      cwd: configDir,
-      configName: "config",
-      configFileMode: 0o600,
-      clearInvalidConfig: false,
-    });
+  constructor(private readonly configDir = resolvePaths().configDir) {}
+
+  /** The file's path (known without reading it). */
+  get path(): string {
+    return join(this.configDir, "config.json");
   }
 
-  get path(): string {
-    return this.conf.path;
+  private get conf(): Conf<FileShape> {
+    if (this.loaded) return this.loaded;
+    ensurePrivateDir(this.configDir, "the config directory");
+    try {
+      this.loaded = new Conf<FileShape>({
+        projectName: "networth",
+        cwd: this.configDir,
+        configName: "config",
+        configFileMode: 0o600,
+        clearInvalidConfig: false,
+      });
+    } catch (error) {
+      throw damaged(this.path, error);
+    }
+    return this.loaded;
   }
 
   get(key: FileKey): string | undefined {
@@ -201,4 +216,19 @@ export class ConfigStore {
     if (Object.keys(sessions).length === 0) this.conf.delete("sessions");
     else this.conf.set("sessions", sessions);
   }
+}
+
+/** A config file that cannot be read: its path, why, and how to go on. */
+function damaged(path: string, error: unknown): UserError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const shown = displayPath(path);
+  if (code === "EACCES" || code === "EPERM")
+    return new UserError(`cannot read the config file ${shown}: permission denied`);
+  if (code === "EISDIR" || code === "ENOTDIR")
+    return new UserError(`the config file ${shown} is not a file: move it aside`);
+  const why = error instanceof SyntaxError ? "not valid JSON" : String((error as Error).message);
+  return new UserError(
+    `the config file ${shown} is damaged (${why}): move it aside (mv ${shown} ${shown}.bad) ` +
+      "and log in again; it holds your settings and login sessions, nothing else",
+  );
 }

@@ -1,5 +1,6 @@
 import { ConfigStore } from "./config.js";
 import { hashToken } from "./core/session.js";
+import { type Cancellation, noCancellation } from "./db/cancel.js";
 import type { Database, OpenOptions } from "./db/connection.js";
 import { type DatabaseTarget, resolveTarget } from "./db/target.js";
 import { findSession, type Session, type User } from "./db/users.js";
@@ -33,6 +34,8 @@ export class Context {
     readonly env: NodeJS.ProcessEnv = process.env,
     readonly now: () => Date = () => new Date(),
     private readonly onCreate?: OpenOptions["onCreate"],
+    /** Ctrl-C and SIGTERM stop the database work through this (see db/cancel.ts). */
+    readonly cancel: Cancellation = noCancellation(),
   ) {
     this.paths = resolvePaths(env);
     this.config = new ConfigStore(this.paths.configDir);
@@ -55,6 +58,7 @@ export class Context {
       migrations,
       lockTimeoutMs: Number(this.env.NETWORTH_LOCK_TIMEOUT_MS) || undefined,
       onCreate: this.onCreate,
+      cancel: this.cancel,
     };
   }
 
@@ -85,15 +89,27 @@ export class Context {
     return findSession(db.sql, hashToken(token));
   }
 
-  /** Registers work for close(): it runs on normal exit and on Ctrl-C alike. */
+  /**
+   * Registers work for close(): it runs on normal exit and on Ctrl-C alike. A command that
+   * registers any (a server) runs until Ctrl-C or SIGTERM, which is then its normal end.
+   */
   onClose(fn: () => Promise<void>): void {
+    this.runsUntilStopped = true;
     this.closers.push(fn);
   }
 
-  async close(): Promise<void> {
-    for (const fn of this.closers.splice(0).reverse()) await fn();
-    const opened = this.opened;
-    this.opened = undefined;
-    if (opened) await (await opened.catch(() => null))?.close();
+  /** True once a command registered work for close(): see onClose. */
+  runsUntilStopped = false;
+  private closing: Promise<void> | undefined;
+
+  /** Closes once: a second call (the signal handler's) waits for the first. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const fn of this.closers.splice(0).reverse()) await fn();
+      const opened = this.opened;
+      this.opened = undefined;
+      if (opened) await (await opened.catch(() => null))?.close();
+    })();
+    return this.closing;
   }
 }

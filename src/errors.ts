@@ -32,3 +32,14 @@ export class NotLoggedInError extends UserError {
     this.name = "NotLoggedInError";
   }
 }
+
+/**
+ * The work was stopped by Ctrl-C or SIGTERM before anything was committed: the open
+ * transaction rolled back. The CLI reports it and exits 130 (SIGINT) or 143 (SIGTERM).
+ */
+export class CancelledError extends UserError {
+  constructor() {
+    super("cancelled, nothing saved", 130);
+    this.name = "CancelledError";
+  }
+}

@@ -2,10 +2,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres, { type Options, type Sql, type TransactionSql } from "postgres";
-import { UserError } from "../errors.js";
+import { CancelledError, UserError } from "../errors.js";
+import { busy, type Cancellation, guarded, noCancellation } from "./cancel.js";
 import { type EmbeddedServer, startEmbedded } from "./embedded.js";
 import { describeDatabaseError } from "./errors.js";
 import { assertConsistent, migrateUp, migrationStatus } from "./migrator.js";
+import { requiredSslMode, serverSpeaksSsl } from "./ssl.js";
 import type { DatabaseTarget } from "./target.js";
 
 /** An open database: the connection, who it is, and how to run a user's work. */
@@ -32,6 +34,13 @@ export interface OpenOptions {
   readonly lockTimeoutMs?: number;
   /** Told when the embedded database is created, so a terminal can say so. */
   readonly onCreate?: (target: DatabaseTarget) => void;
+  /**
+   * Ctrl-C and SIGTERM: aborting its signal stops a lock wait at once and rolls back the open
+   * transaction at its next statement (see db/cancel.ts).
+   */
+  readonly cancel?: Cancellation;
+  /** False only for benchmarks: the embedded database skips fsync (see db/durable-fs.ts). */
+  readonly durable?: boolean;
 }
 
 const CONNECT_TIMEOUT_S = 10;
@@ -71,8 +80,14 @@ export function userTransaction<T>(
   }) as Promise<T>;
 }
 
-function wrap(sql: Sql, target: DatabaseTarget, closeExtra: () => Promise<void>): Database {
+function wrap(
+  raw: Sql,
+  target: DatabaseTarget,
+  cancel: Cancellation,
+  closeExtra: () => Promise<void>,
+): Database {
   let closed = false;
+  const sql = guarded(raw, cancel);
   return {
     sql,
     target,
@@ -80,13 +95,16 @@ function wrap(sql: Sql, target: DatabaseTarget, closeExtra: () => Promise<void>)
     async close() {
       if (closed) return;
       closed = true;
-      await sql.end({ timeout: 5 });
+      await raw.end({ timeout: 5 });
       await closeExtra();
     },
   };
 }
 
-async function openServer(target: Extract<DatabaseTarget, { kind: "server" }>): Promise<Database> {
+async function openServer(
+  target: Extract<DatabaseTarget, { kind: "server" }>,
+  cancel: Cancellation,
+): Promise<Database> {
   // Room for the sync's concurrent items (each may hold a connection) and one more.
   const sql = postgres(target.url, { ...connectionOptions(), max: 6 });
   // postgres.js's connect_timeout covers a silent host; this deadline also covers whatever
@@ -102,11 +120,21 @@ async function openServer(target: Extract<DatabaseTarget, { kind: "server" }>): 
     await Promise.race([sql`SELECT 1`, deadline]);
   } catch (error) {
     await sql.end({ timeout: 0 }).catch(() => {});
+    // A server without SSL, asked for it, just looks like a lost connection: ask it.
+    const mode = requiredSslMode(target.url);
+    if (mode && !(error as { severity?: string }).severity) {
+      if ((await serverSpeaksSsl(target.host, target.port)) === false) {
+        throw new UserError(
+          `the database server at ${target.host}:${target.port} does not support SSL, but the URL ` +
+            `asks for it (sslmode=${mode}): enable SSL on the server, or use sslmode=prefer or disable`,
+        );
+      }
+    }
     throw new UserError(describeDatabaseError(error, target) ?? String(error));
   } finally {
     clearTimeout(timer);
   }
-  return wrap(sql, target, async () => {});
+  return wrap(sql, target, cancel, async () => {});
 }
 
 async function openEmbedded(
@@ -115,13 +143,18 @@ async function openEmbedded(
 ): Promise<Database> {
   // A private socket in a 0700 directory: only this process and this user can reach it.
   const socketDir = mkdtempSync(join(tmpdir(), "networth-"));
+  const cancel = options.cancel ?? noCancellation();
   let server: EmbeddedServer | undefined;
   try {
     server = await startEmbedded(target, {
       listen: { path: join(socketDir, ".s.PGSQL.5432") },
       lockTimeoutMs: options.lockTimeoutMs,
       onCreate: options.onCreate,
+      signal: cancel.signal,
+      durable: options.durable,
     });
+    // Interrupted while PGlite started: close it again rather than go on.
+    if (cancel.signal.aborted) throw new CancelledError();
     const running = server;
     const sql = postgres({
       ...connectionOptions(),
@@ -130,12 +163,12 @@ async function openEmbedded(
       username: "postgres",
       database: "postgres",
     });
-    const database = wrap(sql, target, async () => {
+    const database = wrap(sql, target, cancel, async () => {
       await running.stop();
       rmSync(socketDir, { recursive: true, force: true });
     });
     try {
-      if (options.migrations !== "none") await migrateUp(sql);
+      if (options.migrations !== "none") await migrateUp(database.sql);
     } catch (error) {
       await database.close();
       throw error;
@@ -153,8 +186,9 @@ export async function openDatabase(
   target: DatabaseTarget,
   options: OpenOptions,
 ): Promise<Database> {
-  if (target.kind === "embedded") return openEmbedded(target, options);
-  const database = await openServer(target);
+  const cancel = options.cancel ?? noCancellation();
+  if (target.kind === "embedded") return busy(cancel, () => openEmbedded(target, options));
+  const database = await busy(cancel, () => openServer(target, cancel));
   try {
     if (options.migrations === "auto") {
       await migrateUp(database.sql);

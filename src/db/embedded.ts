@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { ensurePrivateDir } from "../paths.js";
 import { acquireFileLock } from "./lock.js";
 import type { DatabaseTarget } from "./target.js";
 
@@ -16,6 +17,13 @@ export interface StartOptions {
   readonly listen: { path: string } | { host: "127.0.0.1"; port: number };
   readonly lockTimeoutMs?: number | undefined;
   readonly onCreate?: ((target: DatabaseTarget) => void) | undefined;
+  /** Aborting stops the wait for the lock at once. */
+  readonly signal?: AbortSignal | undefined;
+  /**
+   * False only for benchmarks: skip fsync as PGlite does by default (a power loss can then
+   * lose commits). Commands always run durable.
+   */
+  readonly durable?: boolean | undefined;
 }
 
 /**
@@ -27,23 +35,32 @@ export async function startEmbedded(
   target: EmbeddedTarget,
   options: StartOptions,
 ): Promise<EmbeddedServer> {
-  mkdirSync(target.dir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(target.dir, "the data directory");
   const lock = await acquireFileLock(join(target.dir, "lock"), {
     timeoutMs: options.lockTimeoutMs ?? 10_000,
     what: `the embedded database (${target.display.replace(/^embedded /, "")})`,
+    signal: options.signal,
   });
   const undo: (() => Promise<void> | void)[] = [() => lock.release()];
   const stop = async () => {
     for (const step of undo.splice(0).reverse()) await step();
   };
   try {
-    const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([
-      import("@electric-sql/pglite"),
-      import("@electric-sql/pglite-socket"),
-    ]);
+    const [{ PGlite }, { PGLiteSocketServer }, { DurableNodeFS, durableStartParams }] =
+      await Promise.all([
+        import("@electric-sql/pglite"),
+        import("@electric-sql/pglite-socket"),
+        import("./durable-fs.js"),
+      ]);
     const dataDir = join(target.dir, "pglite");
     if (!existsSync(join(dataDir, "PG_VERSION"))) options.onCreate?.(target);
-    const db = await PGlite.create(dataDir);
+    const db =
+      options.durable === false
+        ? await PGlite.create(dataDir)
+        : await PGlite.create({
+            fs: new DurableNodeFS(dataDir),
+            startParams: durableStartParams(PGlite.defaultStartParams),
+          });
     undo.push(() => db.close());
     const server = new PGLiteSocketServer({ db, ...options.listen });
     await server.start();

@@ -1,6 +1,17 @@
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { createRequire } from "node:module";
 import { setTimeout as sleep } from "node:timers/promises";
-import { UserError } from "../errors.js";
+import { CancelledError, UserError } from "../errors.js";
 
 /** A held lock; release() is idempotent and also runs at process exit. */
 export interface FileLock {
@@ -13,6 +24,46 @@ export interface LockOptions {
   /** What to say the lock protects, for the error message. */
   readonly what: string;
   readonly pollMs?: number;
+  /** Aborting stops the wait at once with a CancelledError. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** Who holds a lock, as its holder recorded it (for messages only: the OS lock is the truth). */
+export interface Holder {
+  readonly pid: number;
+  /** Start time of the process in clock ticks since boot (Linux), to tell a reused pid. */
+  readonly start?: string | undefined;
+  /** When it took the lock, ISO 8601. */
+  readonly since?: string | undefined;
+  readonly command?: string | undefined;
+}
+
+/**
+ * The lock itself is an OS lock on an open descriptor (an open-file-description lock on
+ * Linux, flock on macOS, LockFileEx on Windows) from fs-native-extensions, whose prebuilt
+ * binaries ship inside the package. The kernel drops it when the holder's process ends in any
+ * way (exit, crash, kill -9), so there is no stale lock to detect and nothing to break: a lock
+ * file left by a dead process, an empty one, or one naming a live unrelated pid is simply
+ * free. The file's content only names the holder for the message.
+ */
+interface NativeLocks {
+  tryLock(fd: number): boolean;
+}
+let native: NativeLocks | undefined;
+function locks(): NativeLocks {
+  native ??= createRequire(import.meta.url)("fs-native-extensions") as NativeLocks;
+  return native;
+}
+
+/** The process's start time (field 22 of /proc/<pid>/stat), or undefined off Linux. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) may hold spaces and parentheses: count after the last ')'.
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
 }
 
 function pidAlive(pid: number): boolean {
@@ -25,63 +76,115 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-function readHolder(path: string): number | undefined {
+/** The holder a lock file names, or undefined when it is empty, unreadable or not ours. */
+export function readHolder(path: string): Holder | undefined {
   try {
-    const pid = Number.parseInt(readFileSync(path, "utf8"), 10);
-    return Number.isFinite(pid) ? pid : undefined;
+    const parsed = JSON.parse(readFileSync(path, "utf8")) as Partial<Holder>;
+    return typeof parsed.pid === "number" && Number.isInteger(parsed.pid)
+      ? (parsed as Holder)
+      : undefined;
   } catch {
     return undefined;
   }
 }
 
+/** The command line's command words (no values: they may be private), for the holder record. */
+function commandWords(argv: readonly string[]): string {
+  const words: string[] = [];
+  for (const arg of argv.slice(2)) {
+    if (arg.startsWith("-") || !/^[a-z][a-z-]*$/.test(arg) || words.length === 2) break;
+    words.push(arg);
+  }
+  return ["networth", ...words].join(" ");
+}
+
+function sameFile(fd: number, path: string): boolean {
+  try {
+    const held = fstatSync(fd);
+    const named = statSync(path);
+    return held.ino === named.ino && held.dev === named.dev;
+  } catch {
+    return false;
+  }
+}
+
+function describeHolder(path: string): string {
+  const holder = readHolder(path);
+  if (!holder) return "another process (it has not recorded who it is)";
+  const recorded = holder.start === undefined || holder.start === processStartTime(holder.pid);
+  if (!pidAlive(holder.pid) || !recorded) {
+    return `another process (the lock file names pid ${holder.pid}, which is gone)`;
+  }
+  const since = holder.since ? `, since ${holder.since.replace("T", " ").slice(0, 19)} UTC` : "";
+  return `pid ${holder.pid} (${holder.command ?? "networth"}${since})`;
+}
+
 /**
- * Takes an exclusive lock file holding our pid, created with O_EXCL so two processes can never
- * both win. A lock left by a dead process is taken over. Another live holder is waited for up
- * to timeoutMs, then a UserError names it.
+ * Takes the exclusive OS lock on the file at `path` (created 0600 if missing). Another holder
+ * is waited for up to timeoutMs (interruptible by the signal), then a UserError names it and
+ * says how to recover. The lock file is removed on release only while it is still ours.
  */
 export async function acquireFileLock(path: string, options: LockOptions): Promise<FileLock> {
   const deadline = Date.now() + options.timeoutMs;
-  for (;;) {
-    try {
-      const fd = openSync(path, "wx", 0o600);
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      let held = true;
-      const release = () => {
-        if (!held) return;
-        held = false;
-        process.removeListener("exit", release);
-        try {
-          unlinkSync(path);
-        } catch {
-          // Already gone: nothing to release.
+  const poll = options.pollMs ?? 50;
+  let fd: number | undefined;
+  try {
+    for (;;) {
+      if (options.signal?.aborted) throw new CancelledError();
+      fd ??= openSync(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+      if (locks().tryLock(fd)) {
+        // A holder that let go removed the file: our descriptor may name an unlinked file
+        // (or one since replaced). Only a lock on the file at `path` counts; else open again.
+        if (!sameFile(fd, path)) {
+          closeSync(fd);
+          fd = undefined;
+          continue;
         }
-      };
-      process.on("exit", release);
-      return { release };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-    const holder = readHolder(path);
-    if (holder === undefined || !pidAlive(holder)) {
-      // Stale (the holder died) or half-written: remove it and race again through O_EXCL.
-      // A half-written file younger than a poll interval belongs to a live writer; wait once.
-      if (holder === undefined) await sleep(options.pollMs ?? 100);
-      if (readHolder(path) === holder) {
-        try {
-          unlinkSync(path);
-        } catch {
-          // Someone else removed it first.
-        }
+        const holder: Holder = {
+          pid: process.pid,
+          start: processStartTime(process.pid),
+          since: new Date().toISOString(),
+          command: commandWords(process.argv),
+        };
+        ftruncateSync(fd, 0);
+        writeSync(fd, `${JSON.stringify(holder)}\n`, 0);
+        const lock = held(path, fd);
+        fd = undefined;
+        return lock;
       }
-      continue;
+      if (Date.now() >= deadline) {
+        throw new UserError(
+          `${options.what} is in use by ${describeHolder(path)}; waited ` +
+            `${Math.round(options.timeoutMs / 1000)} s. Try again when it has finished, or stop ` +
+            "that process; its lock ends with it (never delete the lock file by hand)",
+        );
+      }
+      try {
+        await sleep(poll, undefined, { signal: options.signal });
+      } catch {
+        throw new CancelledError();
+      }
     }
-    if (Date.now() >= deadline) {
-      throw new UserError(
-        `${options.what} is in use by another networth process (pid ${holder}); ` +
-          `waited ${Math.round(options.timeoutMs / 1000)} s. Try again when it has finished.`,
-      );
-    }
-    await sleep(options.pollMs ?? 100);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
+}
+
+function held(path: string, fd: number): FileLock {
+  let holding = true;
+  const release = () => {
+    if (!holding) return;
+    holding = false;
+    process.removeListener("exit", release);
+    // Remove the file only while it is the one we locked (never another holder's), then
+    // close the descriptor, which drops the lock.
+    try {
+      if (sameFile(fd, path)) unlinkSync(path);
+    } catch {
+      // Already gone: nothing to remove.
+    }
+    closeSync(fd);
+  };
+  process.on("exit", release);
+  return { release };
 }

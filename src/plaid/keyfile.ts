@@ -191,7 +191,7 @@ function serialize(contents: KeyFileContents): string {
 }
 
 function ensureKeysDir(keysDir: string): void {
-  mkdirSync(dirname(keysDir), { recursive: true });
+  mkdirSync(dirname(keysDir), { recursive: true, mode: 0o700 });
   try {
     mkdirSync(keysDir, { mode: 0o700 });
     // The umask may have taken bits away; set exactly 0700.

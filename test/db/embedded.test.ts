@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { cli, json } from "../support/cli.js";
 import { DATABASE_KINDS, type TestTarget } from "../support/databases.js";
 
@@ -12,6 +12,39 @@ const embedded = DATABASE_KINDS.find((k) => k.name === "embedded");
 if (!embedded) throw new Error("no embedded kind");
 
 describe("the embedded database", () => {
+  it("is durable: fsync on, and every commit syncs the WAL before it returns", async () => {
+    const t = await embedded.create();
+    try {
+      const db = await t.open("none");
+      const [fsync] = await db.sql<{ fsync: string }[]>`SHOW fsync`;
+      const [method] = await db.sql<{ walSyncMethod: string }[]>`SHOW wal_sync_method`;
+      expect([fsync?.fsync, method?.walSyncMethod]).toEqual(["on", "fsync"]);
+    } finally {
+      await t.dispose();
+    }
+    // The file system layer itself: each commit makes a real fsync of a WAL file.
+    const { PGlite } = await import("@electric-sql/pglite");
+    const { DurableNodeFS, durableStartParams } = await import("../../src/db/durable-fs.js");
+    const dir = mkdtempSync(join(tmpdir(), "networth-durable-"));
+    cpSync(inject("pgliteTemplate"), join(dir, "pglite"), { recursive: true });
+    const synced: string[] = [];
+    const pg = await PGlite.create({
+      fs: new DurableNodeFS(join(dir, "pglite"), (path) => synced.push(path)),
+      startParams: durableStartParams(PGlite.defaultStartParams),
+    });
+    try {
+      await pg.exec("CREATE TABLE t (n int)");
+      for (let n = 0; n < 3; n++) {
+        synced.length = 0;
+        await pg.query("INSERT INTO t VALUES ($1)", [n]);
+        expect(synced.filter((path) => path.includes("/pg_wal/")).length).toBeGreaterThan(0);
+      }
+    } finally {
+      await pg.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("is created and migrated on first use, with no setup, and the process exits", async () => {
     const home = mkdtempSync(join(tmpdir(), "networth-fresh-"));
     try {
@@ -47,7 +80,7 @@ describe("the embedded database", () => {
         expect(result.exitCode).toBe(1);
         expect(result.stderr.trim()).toMatch(
           new RegExp(
-            `^networth: the embedded database \\(.+\\) is in use by another networth process \\(pid ${process.pid}\\); waited 2 s`,
+            `^networth: the embedded database \\(.+\\) is in use by pid ${process.pid} \\(networth.*, since .+ UTC\\); waited 2 s\\. Try again when it has finished, or stop that process`,
           ),
         );
         expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
