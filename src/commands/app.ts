@@ -2,7 +2,6 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { DATE_FORMATS, type DateFormat } from "../config.js";
 import type { Context } from "../context.js";
-import { todayIn } from "../core/dates.js";
 import type { Database } from "../db/connection.js";
 import type { User } from "../db/users.js";
 import { UsageError } from "../errors.js";
@@ -60,7 +59,7 @@ export async function userRun(app: App, command: Command): Promise<UserRun> {
     ctx,
     user,
     db,
-    today: todayIn(undefined, ctx.now()),
+    today: ctx.today(),
     dateFormat: (DATE_FORMATS as readonly string[]).includes(format)
       ? (format as DateFormat)
       : "MM/DD/YYYY",

@@ -1,5 +1,4 @@
 import { Command } from "commander";
-import { todayIn } from "../core/dates.js";
 import { DEMO_EMAIL, seedDemo } from "../db/demo.js";
 import { refreshSnapshots } from "../db/snapshots.js";
 import { type App, examples } from "./app.js";
@@ -16,7 +15,7 @@ export function demoCommand(app: App): Command {
       const ctx = app.context(cmd);
       const out = app.output(raw);
       const db = await ctx.database();
-      const today = todayIn(undefined, ctx.now());
+      const today = ctx.today();
       out.info(`Creating the demo user ${DEMO_EMAIL} with two years of history...`);
       // Reset: the demo user and everything of theirs (cascade), nobody else.
       await db.sql`DELETE FROM users WHERE email = ${DEMO_EMAIL}`;

@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { z } from "zod";
 import { DATE_FORMATS, type DateFormat } from "../config.js";
 import type { Context, SessionUser } from "../context.js";
-import { addDays, daysBetween, formatDate, todayIn } from "../core/dates.js";
+import { addDays, daysBetween, formatDate } from "../core/dates.js";
 import { itemAdvice } from "../core/item-advice.js";
 import type { Database } from "../db/connection.js";
 import {
@@ -418,7 +418,7 @@ async function runChecks(ctx: Context): Promise<Finding[]> {
   const login = loginCheck(ctx, found, db.target.display);
   if (!found || login.check.status === "fail") return [database, keyFileCheck(ctx, null), login];
   const { user } = found;
-  const today = todayIn(undefined, ctx.now());
+  const today = ctx.today();
   const format = user.preferences.dateFormat;
   const dateFormat: DateFormat = (DATE_FORMATS as readonly string[]).includes(format)
     ? (format as DateFormat)

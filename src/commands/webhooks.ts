@@ -1,6 +1,5 @@
 import { Command } from "commander";
 import { z } from "zod";
-import { todayIn } from "../core/dates.js";
 import { UserError } from "../errors.js";
 import type { Output } from "../output/output.js";
 import type { WebhookDatabase, WebhookEvent, WebhookServer } from "../plaid/webhooks.js";
@@ -111,7 +110,7 @@ export function webhooksCommand(app: App): Command {
             database.use((db) =>
               syncItems(
                 // Today is taken per sync: the server runs across midnights.
-                { db, client, keyring, today: todayIn(undefined, ctx.now()) },
+                { db, client, keyring, today: ctx.today() },
                 { itemIds: [itemRowId], refreshType: "webhook" },
               ),
             ),
