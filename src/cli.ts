@@ -86,6 +86,8 @@ function configureTree(command: Command, streams: OutputStreams): void {
   command.configureOutput({
     writeOut: (text) => streams.stdout.write(text),
     writeErr: (text) => streams.stderr.write(text),
+    // Commander's own errors start "error:"; every other error of the CLI starts "networth:".
+    outputError: (text, write) => write(text.replace(/^error: /, "networth: ")),
   });
   for (const sub of command.commands) configureTree(sub, streams);
 }

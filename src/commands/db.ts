@@ -31,7 +31,7 @@ export function dbCommand(app: App): Command {
     .option("--json", "print the applied migrations as JSON")
     .action(async (raw: Record<string, unknown>, cmd: Command) => {
       const opts = parseOptions(
-        z.object({ to: wholeNumber("--to").optional(), json: z.boolean().optional() }),
+        z.object({ to: wholeNumber("--to", 0, 9999).optional(), json: z.boolean().optional() }),
         raw,
       );
       const ctx = app.context(cmd);
@@ -57,8 +57,8 @@ export function dbCommand(app: App): Command {
     .action(async (raw: Record<string, unknown>, cmd: Command) => {
       const opts = parseOptions(
         z.object({
-          steps: wholeNumber("--steps", 1).optional(),
-          to: wholeNumber("--to").optional(),
+          steps: wholeNumber("--steps", 1, 9999).optional(),
+          to: wholeNumber("--to", 0, 9999).optional(),
           json: z.boolean().optional(),
         }),
         raw,
@@ -133,7 +133,10 @@ export function dbCommand(app: App): Command {
     .description("serve the embedded database on 127.0.0.1 so psql and other tools can read it")
     .option("--port <n>", "TCP port on 127.0.0.1 (default: one the system picks)")
     .action(async (raw: Record<string, unknown>, cmd: Command) => {
-      const opts = parseOptions(z.object({ port: wholeNumber("--port").optional() }), raw);
+      const opts = parseOptions(
+        z.object({ port: wholeNumber("--port", 0, 65_535).optional() }),
+        raw,
+      );
       const ctx = app.context(cmd);
       const out = app.output({});
       const target = ctx.target();

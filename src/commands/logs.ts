@@ -8,7 +8,7 @@ import { resolveItem } from "./plaid-deps.js";
 const Input = z.object({
   audit: z.boolean().optional(),
   item: z.string().optional(),
-  limit: wholeNumber("--limit", 1).default(50),
+  limit: wholeNumber("--limit", 1, 1_000_000).default(50),
   json: z.boolean().optional(),
 });
 

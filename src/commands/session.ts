@@ -14,7 +14,7 @@ const LoginInput = z.object({
     .trim()
     .toLowerCase()
     .pipe(z.email({ message: "expected an email address such as me@example.com" }).max(255)),
-  days: wholeNumber("--days", 1).optional(),
+  days: wholeNumber("--days", 1, 3650).optional(),
   json: z.boolean().optional(),
 });
 

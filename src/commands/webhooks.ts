@@ -10,9 +10,7 @@ const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = 8787;
 
 const Input = z.object({
-  port: wholeNumber("--port")
-    .refine((n) => n <= 65535, "--port must be at most 65535")
-    .optional(),
+  port: wholeNumber("--port", 0, 65_535).optional(),
   host: z.string().trim().min(1, "--host takes an address").default(DEFAULT_HOST),
   json: z.boolean().optional(),
 });
