@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { z } from "zod";
 import { resolveAccountRef } from "../core/account-ref.js";
 import { formatAmount, parseAmount } from "../core/amount.js";
-import { parseDate } from "../core/dates.js";
+import { formatDate, parseDate } from "../core/dates.js";
 import { getAccount, listAccounts } from "../db/accounts.js";
 import { writeBalances } from "../db/balances.js";
 import { accountJson } from "../output/models.js";
@@ -63,10 +63,13 @@ export function setBalanceCommand(app: App): Command {
         });
         return;
       }
-      const isCurrent = result.account.balanceDate === date;
+      const current = result.account.balanceDate;
+      const shown = (iso: string) => formatDate(iso, run.dateFormat);
       out.line(
-        `${result.account.name}: ${formatAmount(result.cents)} on ${date} (${outcomeOf(result.counts)})` +
-          (isCurrent ? "." : `; the current value stays the one of ${result.account.balanceDate}.`),
+        `${result.account.name}: ${formatAmount(result.cents)} on ${shown(date)} (${outcomeOf(result.counts)})` +
+          (current === date || current === null
+            ? "."
+            : `; the current value stays the one of ${shown(current)}.`),
       );
     });
   return examples(command, [
