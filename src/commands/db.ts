@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { z } from "zod";
 import type { Context } from "../context.js";
+import { formatInstant } from "../core/instant.js";
 import { UserError } from "../errors.js";
 import type { Output } from "../output/output.js";
 import { type App, examples, parseOptions, wholeNumber } from "./app.js";
@@ -119,7 +120,7 @@ export function dbCommand(app: App): Command {
         const state = r.modified
           ? "CHANGED since applied"
           : r.applied
-            ? `applied ${r.appliedAt?.toISOString()}`
+            ? `applied ${r.appliedAt ? formatInstant(r.appliedAt) : "?"}`
             : "pending";
         out.line(`  ${String(r.version).padStart(4, "0")}_${r.name.padEnd(20)} ${state}`);
       }

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { DATE_FORMATS, type DateFormat } from "../config.js";
 import type { Context, SessionUser } from "../context.js";
 import { addDays, daysBetween, formatDate } from "../core/dates.js";
+import { formatInstant } from "../core/instant.js";
 import { itemAdvice } from "../core/item-advice.js";
 import type { Database } from "../db/connection.js";
 import {
@@ -255,7 +256,7 @@ function loginCheck(ctx: Context, found: SessionUser | null, display: string): F
   if (session.expiresAt.getTime() <= ctx.now().getTime())
     return fail(
       "login",
-      `the session of ${user.email} expired at ${session.expiresAt.toISOString()}`,
+      `the session of ${user.email} expired at ${formatInstant(session.expiresAt)}`,
       `networth login ${shellWord(user.email)}`,
       details,
     );

@@ -2,6 +2,7 @@ import { arch, platform } from "node:os";
 import { Command } from "commander";
 import { z } from "zod";
 import type { Context } from "../context.js";
+import { formatInstant } from "../core/instant.js";
 import { hashToken, newSessionToken, SESSION_DAYS } from "../core/session.js";
 import type { Database } from "../db/connection.js";
 import { deleteSession, loginUser } from "../db/users.js";
@@ -70,7 +71,7 @@ export function loginCommand(app: App): Command {
       }
       out.line(
         `${created ? "Created user" : "Logged in as"} ${user.email}` +
-          `${created ? " and logged in" : ""} (${db.target.display}); session expires ${session.expiresAt.toISOString().slice(0, 10)}.`,
+          `${created ? " and logged in" : ""} (${db.target.display}); session expires ${formatInstant(session.expiresAt, { precision: "minute" })}.`,
       );
     });
   return examples(command, [
@@ -127,7 +128,7 @@ export function whoamiCommand(app: App): Command {
         return;
       }
       out.line(`${user.email}  (user ${user.id})`);
-      out.line(`session expires ${session.expiresAt.toISOString()}`);
+      out.line(`session expires ${formatInstant(session.expiresAt)}`);
       out.line(`database        ${target.display}`);
     });
 }
