@@ -27,7 +27,7 @@ import { exportCommand, importCommand } from "./commands/transfer.js";
 import { webhooksCommand } from "./commands/webhooks.js";
 import { Context } from "./context.js";
 import { describeDatabaseError } from "./db/errors.js";
-import { UserError } from "./errors.js";
+import { UsageError, UserError } from "./errors.js";
 import { createOutput, type OutputStreams } from "./output/output.js";
 import { displayPath } from "./paths.js";
 import { VERSION } from "./version.js";
@@ -77,8 +77,21 @@ export function buildProgram(app: App): Command {
   ]) {
     program.addCommand(make(app));
   }
+  // An empty option value ("--date ''") is a mistake, never the default: refused for every
+  // option but those where "" means something (edit --notes "" clears the notes).
+  program.hook("preAction", (_root, action) => {
+    for (let c: Command | null = action; c; c = c.parent) {
+      for (const option of c.options) {
+        const key = `${c.name()} ${option.long}`;
+        if (c.getOptionValue(option.attributeName()) === "" && !EMPTY_ALLOWED.has(key))
+          throw new UsageError(`${option.long} must not be empty`);
+      }
+    }
+  });
   return program;
 }
+
+const EMPTY_ALLOWED = new Set(["edit --notes"]);
 
 /** Applies exitOverride and our output streams to every command, so errors reach run(). */
 function configureTree(command: Command, streams: OutputStreams): void {

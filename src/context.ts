@@ -47,7 +47,9 @@ export class Context {
     const fixed = this.env.NETWORTH_TODAY;
     if (fixed === undefined || fixed === "") return todayIn(undefined, this.now());
     if (!isIsoDate(fixed))
-      throw new UsageError(`NETWORTH_TODAY must be a YYYY-MM-DD date, not ${JSON.stringify(fixed)}`);
+      throw new UsageError(
+        `NETWORTH_TODAY must be a YYYY-MM-DD date, not ${JSON.stringify(fixed)}`,
+      );
     return fixed;
   }
 

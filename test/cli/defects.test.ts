@@ -159,7 +159,9 @@ describe("usage errors", () => {
   let t: TestTarget;
   let run: (...args: string[]) => ReturnType<typeof cli>;
   beforeAll(async () => {
-    t = await DATABASE_KINDS[0]!.create();
+    const embedded = DATABASE_KINDS.find((k) => k.name === "embedded");
+    if (!embedded) throw new Error("no embedded database kind");
+    t = await embedded.create();
     run = (...args) => cli(args, { ...t.env, NETWORTH_TODAY: TODAY });
   });
   afterAll(async () => {
