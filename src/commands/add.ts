@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { z } from "zod";
 import { formatAmount, parseAmount } from "../core/amount.js";
-import { parseDate } from "../core/dates.js";
+import { formatDate, parseDate } from "../core/dates.js";
 import { createManualAccount, getAccount } from "../db/accounts.js";
 import { writeBalances } from "../db/balances.js";
 import { UsageError } from "../errors.js";
@@ -88,7 +88,7 @@ function addCommand(app: App, side: "asset" | "liability"): Command {
       return;
     }
     out.line(
-      `Added ${account.displayName.toLowerCase()} "${account.name}" (${account.id.slice(0, 8)}) at ${formatAmount(cents)} on ${date}.`,
+      `Added ${account.displayName.toLowerCase()} "${account.name}" (${account.id.slice(0, 8)}) at ${formatAmount(cents)} on ${formatDate(date, run.dateFormat)}.`,
     );
   });
   return examples(
