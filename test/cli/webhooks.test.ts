@@ -285,7 +285,8 @@ for (const kind of DATABASE_KINDS) {
           new_transactions: 3,
         });
         expect(first.status).toBe(200);
-        await vi.waitFor(() => expect(syncCalls).toEqual([itemRowId]));
+        // vitest's default deadline (1 s) is too short on a loaded machine.
+        await vi.waitFor(() => expect(syncCalls).toEqual([itemRowId]), { timeout: 10_000 });
         // Two more while it runs: one more sync after it, not two, and not alongside.
         for (const type of ["HOLDINGS", "LIABILITIES"]) {
           expect((await send({ webhook_type: type, webhook_code: "DEFAULT_UPDATE" })).status).toBe(
