@@ -1,8 +1,11 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { cli, json } from "../support/cli.js";
 import { DATABASE_KINDS, type TestTarget } from "../support/databases.js";
+
+// Each test runs the CLI several times: on a loaded two-core machine that takes minutes.
+vi.setConfig({ testTimeout: 240_000 });
 
 // Fixed "today" (NETWORTH_TODAY) so nothing here races midnight, and two zones a day apart.
 const TODAY = "2026-03-15";

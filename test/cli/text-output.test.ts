@@ -1,6 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { cli } from "../support/cli.js";
 import { DATABASE_KINDS, type TestTarget } from "../support/databases.js";
+
+// Each test runs the CLI several times: on a loaded two-core machine that takes minutes.
+vi.setConfig({ testTimeout: 240_000 });
 
 // Every command's text (not --json) read through the built CLI, under a far-east and a
 // far-west zone, with a fixed today: commands whose text no other suite reads are here.
