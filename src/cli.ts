@@ -32,7 +32,7 @@ import { Context } from "./context.js";
 import { escapeForTerminal, escapeLines } from "./core/text.js";
 import { type Cancellation, noCancellation } from "./db/cancel.js";
 import { describeDatabaseError } from "./db/errors.js";
-import { CancelledError, UserError } from "./errors.js";
+import { CancelledError, UsageError, UserError } from "./errors.js";
 import { createOutput, type OutputStreams } from "./output/output.js";
 import { displayPath } from "./paths.js";
 import { VERSION } from "./version.js";
@@ -85,8 +85,21 @@ export function buildProgram(app: App): Command {
   ]) {
     program.addCommand(make(app));
   }
+  // An empty option value ("--date ''") is a mistake, never the default: refused for every
+  // option but those where "" means something (edit --notes "" clears the notes).
+  program.hook("preAction", (_root, action) => {
+    for (let c: Command | null = action; c; c = c.parent) {
+      for (const option of c.options) {
+        const key = `${c.name()} ${option.long}`;
+        if (c.getOptionValue(option.attributeName()) === "" && !EMPTY_ALLOWED.has(key))
+          throw new UsageError(`${option.long} must not be empty`);
+      }
+    }
+  });
   return program;
 }
+
+const EMPTY_ALLOWED = new Set(["edit --notes"]);
 
 /** Applies exitOverride and our output streams to every command, so errors reach run(). */
 function configureTree(command: Command, streams: OutputStreams): void {
@@ -94,6 +107,8 @@ function configureTree(command: Command, streams: OutputStreams): void {
   command.configureOutput({
     writeOut: (text) => streams.stdout.write(text),
     writeErr: (text) => streams.stderr.write(escapeLines(text)),
+    // Commander's own errors start "error:"; every other error of the CLI starts "networth:".
+    outputError: (text, write) => write(text.replace(/^error: /, "networth: ")),
   });
   for (const sub of command.commands) configureTree(sub, streams);
 }

@@ -1,10 +1,11 @@
 import { ConfigStore } from "./config.js";
+import { isIsoDate, todayIn } from "./core/dates.js";
 import { hashToken } from "./core/session.js";
 import { type Cancellation, noCancellation } from "./db/cancel.js";
 import type { Database, OpenOptions } from "./db/connection.js";
 import { type DatabaseTarget, resolveTarget } from "./db/target.js";
 import { findSession, type Session, type User } from "./db/users.js";
-import { NotLoggedInError } from "./errors.js";
+import { NotLoggedInError, UsageError } from "./errors.js";
 import { type Paths, resolvePaths } from "./paths.js";
 
 /** Options every command accepts (commander's globals). */
@@ -39,6 +40,20 @@ export class Context {
   ) {
     this.paths = resolvePaths(env);
     this.config = new ConfigStore(this.paths.configDir);
+  }
+
+  /**
+   * Today's calendar date in the user's time zone (TZ, else the system's). For tests only,
+   * NETWORTH_TODAY=YYYY-MM-DD fixes it, so a test never races midnight.
+   */
+  today(): string {
+    const fixed = this.env.NETWORTH_TODAY;
+    if (fixed === undefined || fixed === "") return todayIn(undefined, this.now());
+    if (!isIsoDate(fixed))
+      throw new UsageError(
+        `NETWORTH_TODAY must be a YYYY-MM-DD date, not ${JSON.stringify(fixed)}`,
+      );
+    return fixed;
   }
 
   /** The database this run uses (no connection is made). */

@@ -2,12 +2,11 @@ import { Command } from "commander";
 import { z } from "zod";
 import { resolveAccountRef } from "../core/account-ref.js";
 import { formatAmount } from "../core/amount.js";
-import { bucketFor } from "../core/buckets.js";
-import { daysBetween, formatDate, parseDate } from "../core/dates.js";
+import { ageInDays, formatDate, parseDate } from "../core/dates.js";
 import { centsFromDecimal, Money } from "../core/money.js";
+import { countAccounts } from "../core/net-worth.js";
 import { checkText, escapeForTerminal } from "../core/text.js";
 import {
-  type AccountRow,
   archiveAccount,
   deleteAccount,
   editAccount,
@@ -24,26 +23,6 @@ import { refreshFrom } from "./effects.js";
 const money = (decimal: string | null) =>
   decimal === null ? "" : formatAmount(centsFromDecimal(decimal));
 
-/** Totals by the snapshot rule: a negative asset is owed, a negative liability is held. */
-function totals(rows: readonly AccountRow[]) {
-  let assets = 0n;
-  let liabilities = 0n;
-  for (const row of rows) {
-    if (row.balance === null || !row.isActive) continue;
-    const counted = bucketFor(row.category, centsFromDecimal(row.balance));
-    if (counted.side === "asset") assets += counted.cents;
-    else liabilities += counted.cents;
-  }
-  return { assets, liabilities, netWorth: assets - liabilities };
-}
-
-function sideTotal(rows: readonly AccountRow[]): bigint {
-  return rows.reduce(
-    (sum, r) => sum + (r.isActive && r.balance !== null ? centsFromDecimal(r.balance) : 0n),
-    0n,
-  );
-}
-
 export function accountsCommand(app: App): Command {
   const command = new Command("accounts")
     .description("list your accounts, assets and liabilities, with current balances and net worth")
@@ -55,10 +34,10 @@ export function accountsCommand(app: App): Command {
       const rows = await run.db.asUser(run.user.id, (tx) =>
         listAccounts(tx, { includeArchived: Boolean(raw.all) }),
       );
-      const t = totals(rows);
-      const assets = rows.filter((r) => r.side === "asset");
-      const liabilities = rows.filter((r) => r.side === "liability");
+      const t = countAccounts(rows);
       if (out.json) {
+        const assets = rows.filter((r) => r.side === "asset");
+        const liabilities = rows.filter((r) => r.side === "liability");
         out.result({
           assets: assets.map((r) => accountJson(r, run.today)),
           liabilities: liabilities.map((r) => accountJson(r, run.today)),
@@ -74,26 +53,32 @@ export function accountsCommand(app: App): Command {
         );
         return;
       }
-      for (const [title, group] of [
-        ["Assets", assets],
-        ["Liabilities", liabilities],
+      // Each account is listed where its balance counts, so each section adds up to its total.
+      for (const [title, side, total] of [
+        ["Assets", "asset", t.assets],
+        ["Liabilities", "liability", t.liabilities],
       ] as const) {
+        const group = t.placed.filter((p) => p.side === side);
         if (group.length === 0) continue;
         out.line(title);
         out.line(
           renderTable(
             ["Name", "Type", "Institution", "Balance", "As of", "Age", "Id"],
             [
-              ...group.map((r) => [
-                r.isActive ? r.name : `${r.name} (archived)`,
+              ...group.map(({ account: r, cents, crossed }) => [
+                !r.isActive
+                  ? `${r.name} (archived)`
+                  : crossed
+                    ? `${r.name} (${side === "asset" ? "in credit" : "overdrawn"})`
+                    : r.name,
                 r.displayName,
                 r.institutionName ?? "manual",
-                money(r.balance),
+                crossed && cents !== null ? formatAmount(cents) : money(r.balance),
                 r.balanceDate ? formatDate(r.balanceDate, run.dateFormat) : "no balance",
                 r.balanceDate ? age(r.balanceDate, run.today) : "",
                 r.id.slice(0, 8),
               ]),
-              ["Total", "", "", formatAmount(sideTotal(group)), "", "", ""],
+              ["Total", "", "", formatAmount(total), "", "", ""],
             ],
             ["left", "left", "left", "right", "left", "right", "left"],
           ),
@@ -111,7 +96,7 @@ export function accountsCommand(app: App): Command {
 }
 
 function age(date: string, today: string): string {
-  const days = daysBetween(date, today);
+  const days = ageInDays(date, today);
   return days === 0 ? "today" : days === 1 ? "1 day" : `${days} days`;
 }
 

@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { z } from "zod";
 import { formatAmount, parseAmount } from "../core/amount.js";
-import { parseDate } from "../core/dates.js";
+import { formatDate, parseDate } from "../core/dates.js";
 import { checkText, escapeForTerminal } from "../core/text.js";
 import { createManualAccount, getAccount } from "../db/accounts.js";
 import { writeBalances } from "../db/balances.js";
@@ -92,7 +92,7 @@ function addCommand(app: App, side: "asset" | "liability"): Command {
       return;
     }
     out.line(
-      `Added ${account.displayName.toLowerCase()} "${escapeForTerminal(account.name)}" (${account.id.slice(0, 8)}) at ${formatAmount(cents)} on ${date}.`,
+      `Added ${account.displayName.toLowerCase()} "${escapeForTerminal(account.name)}" (${account.id.slice(0, 8)}) at ${formatAmount(cents)} on ${formatDate(date, run.dateFormat)}.`,
     );
   });
   return examples(

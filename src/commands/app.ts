@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { z } from "zod";
 import type { DateFormat } from "../config.js";
 import type { Context } from "../context.js";
-import { dateFormatOf, todayIn } from "../core/dates.js";
+import { dateFormatOf } from "../core/dates.js";
 import type { Database } from "../db/connection.js";
 import type { User } from "../db/users.js";
 import { UsageError } from "../errors.js";
@@ -23,19 +23,24 @@ export function parseOptions<T extends z.ZodType>(schema: T, raw: unknown): z.in
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const path = issue?.path.length
-    ? `--${String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: `
-    : "";
+  const path =
+    issue?.path.length && !issue.message.startsWith("--")
+      ? `--${String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: `
+      : "";
   throw new UsageError(`${path}${issue?.message ?? "invalid options"}`);
 }
 
-/** A whole number option (commander hands over strings). */
-export const wholeNumber = (what: string, min = 0) =>
+/**
+ * A whole number option (commander hands over strings), from min to max: every such option
+ * has a bound, so a huge value is a usage error here rather than a failure deep inside.
+ */
+export const wholeNumber = (what: string, min: number, max: number) =>
   z
     .string()
     .regex(/^\d+$/, `${what} takes a whole number`)
     .transform(Number)
-    .refine((n) => n >= min, `${what} must be at least ${min}`);
+    .refine((n) => n >= min, `${what} must be at least ${min}`)
+    .refine((n) => n <= max, `${what} must be at most ${max}`);
 
 /** Appends an Examples section to a command's help. */
 export function examples(command: Command, lines: string[]): Command {
@@ -63,8 +68,8 @@ export async function userRun(app: App, command: Command): Promise<UserRun> {
     ctx,
     user,
     db,
-    today: todayIn(undefined, ctx.now()),
-    todayNow: () => todayIn(undefined, ctx.now()),
+    today: ctx.today(),
+    todayNow: () => ctx.today(),
     dateFormat: dateFormatOf(user.preferences.dateFormat),
   };
 }

@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { z } from "zod";
 import type { Context } from "../context.js";
+import { formatInstant } from "../core/instant.js";
 import { UserError } from "../errors.js";
 import type { Output } from "../output/output.js";
 import { type App, examples, parseOptions, wholeNumber } from "./app.js";
@@ -33,7 +34,7 @@ export function dbCommand(app: App): Command {
     .option("--json", "print the applied migrations as JSON")
     .action(async (raw: Record<string, unknown>, cmd: Command) => {
       const opts = parseOptions(
-        z.object({ to: wholeNumber("--to").optional(), json: z.boolean().optional() }),
+        z.object({ to: wholeNumber("--to", 0, 9999).optional(), json: z.boolean().optional() }),
         raw,
       );
       const ctx = app.context(cmd);
@@ -62,8 +63,8 @@ export function dbCommand(app: App): Command {
     .action(async (raw: Record<string, unknown>, cmd: Command) => {
       const opts = parseOptions(
         z.object({
-          steps: wholeNumber("--steps", 1).optional(),
-          to: wholeNumber("--to").optional(),
+          steps: wholeNumber("--steps", 1, 9999).optional(),
+          to: wholeNumber("--to", 0, 9999).optional(),
           json: z.boolean().optional(),
         }),
         raw,
@@ -124,7 +125,7 @@ export function dbCommand(app: App): Command {
         const state = r.modified
           ? "CHANGED since applied"
           : r.applied
-            ? `applied ${r.appliedAt?.toISOString()}`
+            ? `applied ${r.appliedAt ? formatInstant(r.appliedAt) : "?"}`
             : "pending";
         out.line(`  ${migrationLabel(r).padEnd(25)} ${state}`);
       }
@@ -138,7 +139,10 @@ export function dbCommand(app: App): Command {
     )
     .option("--port <n>", "TCP port on 127.0.0.1 (default: one the system picks)")
     .action(async (raw: Record<string, unknown>, cmd: Command) => {
-      const opts = parseOptions(z.object({ port: wholeNumber("--port").optional() }), raw);
+      const opts = parseOptions(
+        z.object({ port: wholeNumber("--port", 0, 65_535).optional() }),
+        raw,
+      );
       const ctx = app.context(cmd);
       const out = app.output({});
       const target = ctx.target();

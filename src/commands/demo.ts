@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { dateFormatOf, todayIn } from "../core/dates.js";
+import { dateFormatOf } from "../core/dates.js";
 import { DEMO_EMAIL, deleteDemoUser, seedDemo } from "../db/demo.js";
 import { userReport } from "../db/report.js";
 import { startSession } from "../db/sessions.js";
@@ -16,7 +16,7 @@ export function demoCommand(app: App): Command {
       const ctx = app.context(cmd);
       const out = app.output(raw);
       const db = await ctx.database();
-      const today = todayIn(undefined, ctx.now());
+      const today = ctx.today();
       out.info(`Creating the demo user ${DEMO_EMAIL} with two years of history...`);
       await deleteDemoUser(db.sql);
       const { user } = await startSession(db, ctx.config, DEMO_EMAIL, { now: ctx.now() });

@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { z } from "zod";
 import { DATE_FORMATS, type DateFormat } from "../config.js";
 import type { Context } from "../context.js";
-import { addDays, todayIn } from "../core/dates.js";
+import { addDays } from "../core/dates.js";
 import { itemsFinding, manualFinding, snapshotFinding, syncFinding } from "../core/doctor/data.js";
 import {
   CHECK_NAMES,
@@ -80,7 +80,7 @@ async function runChecks(ctx: Context): Promise<Finding[]> {
   if (!found || login.check.status === "fail")
     return [database, keyFileFinding(keyFile, null), login];
   const { user } = found;
-  const today = todayIn(undefined, ctx.now());
+  const today = ctx.today();
   const format = user.preferences.dateFormat;
   const dateFormat: DateFormat = (DATE_FORMATS as readonly string[]).includes(format)
     ? (format as DateFormat)

@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { z } from "zod";
+import { formatInstant } from "../core/instant.js";
 import { itemAdvice } from "../core/item-advice.js";
 import { disconnectItem, itemToken, listItems, purgeItem } from "../db/plaid.js";
 import { UserError } from "../errors.js";
@@ -36,7 +37,7 @@ export function itemsCommand(app: App): Command {
             i.errorCode ? `${i.status} (${i.errorCode})` : i.status,
             String(i.accountCount),
             i.lastSuccessfulUpdate
-              ? i.lastSuccessfulUpdate.toISOString().slice(0, 16).replace("T", " ")
+              ? formatInstant(i.lastSuccessfulUpdate, { precision: "minute" })
               : "never",
             i.id.slice(0, 8),
             itemAdvice(i) ?? "",

@@ -15,7 +15,7 @@ const Input = z.object({
   institution: z.string().trim().min(1).optional(),
   update: z.string().optional(),
   browser: z.boolean().default(true),
-  timeout: wholeNumber("--timeout", 1).default(600),
+  timeout: wholeNumber("--timeout", 1, 86_400).default(600),
   json: z.boolean().optional(),
 });
 

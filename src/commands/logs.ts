@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { z } from "zod";
+import { formatInstant } from "../core/instant.js";
 import { type AuditEntry, recentAudit, recentRefreshes } from "../db/logs.js";
 import { renderTable } from "../output/table.js";
 import { type App, examples, parseOptions, userRun, wholeNumber } from "./app.js";
@@ -8,7 +9,7 @@ import { resolveItem } from "./plaid-deps.js";
 const Input = z.object({
   audit: z.boolean().optional(),
   item: z.string().optional(),
-  limit: wholeNumber("--limit", 1).default(50),
+  limit: wholeNumber("--limit", 1, 1_000_000).default(50),
   json: z.boolean().optional(),
 });
 
@@ -55,12 +56,7 @@ export function logsCommand(app: App): Command {
           out.line(
             renderTable(
               ["When", "Action", "Table", "What"],
-              entries.map((e) => [
-                e.changedAt.toISOString().replace("T", " ").slice(0, 19),
-                e.action,
-                e.tableName,
-                summarize(e),
-              ]),
+              entries.map((e) => [formatInstant(e.changedAt), e.action, e.tableName, summarize(e)]),
             ),
           );
         return;
@@ -81,7 +77,7 @@ export function logsCommand(app: App): Command {
         renderTable(
           ["Started", "Institution", "Type", "Status", "Accounts", "Error"],
           logs.map((l) => [
-            l.startedAt.toISOString().replace("T", " ").slice(0, 19),
+            formatInstant(l.startedAt),
             l.institutionName ?? "",
             l.refreshType,
             l.status,

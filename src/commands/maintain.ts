@@ -8,10 +8,10 @@ import { displayPath } from "../paths.js";
 import { type App, examples, parseOptions, wholeNumber } from "./app.js";
 
 const Input = z.object({
-  keepDays: wholeNumber("--keep-days").optional(),
+  keepDays: wholeNumber("--keep-days", 0, 36_500).optional(),
   archive: z.boolean().optional(),
   restoreArchive: z.boolean().optional(),
-  keepYears: wholeNumber("--keep-years", 1).optional(),
+  keepYears: wholeNumber("--keep-years", 1, 100).optional(),
   dryRun: z.boolean().optional(),
   json: z.boolean().optional(),
   quiet: z.boolean().optional(),

@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { z } from "zod";
+import { formatInstant } from "../core/instant.js";
 import { hashToken, SESSION_DAYS } from "../core/session.js";
 import { startSession } from "../db/sessions.js";
 import { deleteSession } from "../db/users.js";
@@ -11,7 +12,7 @@ const LoginInput = z.object({
     .trim()
     .toLowerCase()
     .pipe(z.email({ message: "expected an email address such as me@example.com" }).max(255)),
-  days: wholeNumber("--days", 1).optional(),
+  days: wholeNumber("--days", 1, 3650).optional(),
   json: z.boolean().optional(),
 });
 
@@ -41,7 +42,7 @@ export function loginCommand(app: App): Command {
       }
       out.line(
         `${created ? "Created user" : "Logged in as"} ${user.email}` +
-          `${created ? " and logged in" : ""} (${db.target.display}); session expires ${session.expiresAt.toISOString().slice(0, 10)}.`,
+          `${created ? " and logged in" : ""} (${db.target.display}); session expires ${formatInstant(session.expiresAt, { precision: "minute" })}.`,
       );
     });
   return examples(command, [
@@ -98,7 +99,7 @@ export function whoamiCommand(app: App): Command {
         return;
       }
       out.line(`${user.email}  (user ${user.id})`);
-      out.line(`session expires ${session.expiresAt.toISOString()}`);
+      out.line(`session expires ${formatInstant(session.expiresAt)}`);
       out.line(`database        ${target.display}`);
     });
 }

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { resolveAccountRef } from "../core/account-ref.js";
 import { formatAmount, parseAmount } from "../core/amount.js";
 import { NEGATIVE_OK } from "../core/buckets.js";
-import { parseDate } from "../core/dates.js";
+import { formatDate, parseDate } from "../core/dates.js";
 import { escapeForTerminal } from "../core/text.js";
 import { getAccount, listAccounts } from "../db/accounts.js";
 import { writeBalances } from "../db/balances.js";
@@ -62,10 +62,13 @@ export function setBalanceCommand(app: App): Command {
         });
         return;
       }
-      const isCurrent = result.account.balanceDate === date;
+      const current = result.account.balanceDate;
+      const shown = (iso: string) => formatDate(iso, run.dateFormat);
       out.line(
-        `${escapeForTerminal(result.account.name)}: ${formatAmount(result.cents)} on ${date} (${outcomeOf(result.counts)})` +
-          (isCurrent ? "." : `; the current value stays the one of ${result.account.balanceDate}.`),
+        `${escapeForTerminal(result.account.name)}: ${formatAmount(result.cents)} on ${shown(date)} (${outcomeOf(result.counts)})` +
+          (current === date || current === null
+            ? "."
+            : `; the current value stays the one of ${shown(current)}.`),
       );
     });
   return examples(command, [

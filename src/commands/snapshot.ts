@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { z } from "zod";
 import { formatAmount } from "../core/amount.js";
 import { snapshotModel } from "../core/buckets.js";
-import { parseDate, todayIn } from "../core/dates.js";
+import { parseDate } from "../core/dates.js";
 import { centsFromDecimal } from "../core/money.js";
 import { readSnapshots, refreshSnapshots } from "../db/snapshots.js";
 import { UsageError } from "../errors.js";
@@ -33,7 +33,7 @@ export function snapshotCommand(app: App): Command {
       if (input.to && !input.from) throw new UsageError("--to needs --from");
       const ctx = app.context(cmd);
       const out = app.output(input);
-      const today = todayIn(undefined, ctx.now());
+      const today = ctx.today();
       const dateOf = (text: string, format?: Parameters<typeof parseDate>[1]["format"]) =>
         parseDate(text, { format, today });
 

@@ -1,6 +1,5 @@
 import { Command } from "commander";
 import { z } from "zod";
-import { todayIn } from "../core/dates.js";
 import { syncableItems } from "../db/sync.js";
 import { UserError } from "../errors.js";
 import type { Output } from "../output/output.js";
@@ -93,7 +92,7 @@ export function syncCommand(app: App): Command {
         if (!(await hasItems(db.sql, {}))) return nothingToSync(out);
         const { client, keyring } = await plaidClientAndKeys(ctx);
         results = await syncItems(
-          { db, client, keyring, today: todayIn(undefined, ctx.now()) },
+          { db, client, keyring, today: ctx.today() },
           { live: input.live, refreshType, onProgress: progressPrinter(out) },
         );
       } else {

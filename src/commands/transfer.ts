@@ -9,17 +9,16 @@ import {
   planBalanceImport,
 } from "../core/balance-import.js";
 import { NEGATIVE_OK } from "../core/buckets.js";
-import { toCsv } from "../core/csv.js";
+import { neutralizeFormula, toCsv } from "../core/csv.js";
 import { parseDate } from "../core/dates.js";
 import { Money } from "../core/money.js";
-import { escapeForTerminal } from "../core/text.js";
-import { createManualAccount, listAccounts } from "../db/accounts.js";
-import { allBalances, type BalanceInput, type WriteCounts, writeBalances } from "../db/balances.js";
+import { decodeUtf8File } from "../core/text-file.js";
+import { listAccounts } from "../db/accounts.js";
+import { applyBalanceImport } from "../db/balance-import.js";
+import { allBalances } from "../db/balances.js";
 import { UsageError, UserError } from "../errors.js";
 import { type App, examples, parseOptions, userRun } from "./app.js";
 import { refreshFrom } from "./effects.js";
-
-const CHUNK = 5_000;
 
 const ImportInput = z.object({
   file: z.string(),
@@ -29,9 +28,11 @@ const ImportInput = z.object({
   json: z.boolean().optional(),
 });
 
+/** The file's text: it must be UTF-8 (decodeUtf8File says where it is not). */
 function readInput(file: string): string {
+  let bytes: Buffer;
   try {
-    return readFileSync(file === "-" ? 0 : file, "utf8");
+    bytes = readFileSync(file === "-" ? 0 : file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why =
@@ -44,7 +45,10 @@ function readInput(file: string): string {
             : String(code);
     throw new UserError(`cannot read ${file}: ${why}`);
   }
+  return decodeUtf8File(bytes, file === "-" ? "standard input" : file);
 }
+
+const count = (n: number) => n.toLocaleString("en-US");
 
 export function importCommand(app: App): Command {
   const group = new Command("import").description("import data from files");
@@ -73,103 +77,56 @@ export function importCommand(app: App): Command {
       const text = readInput(input.file);
       const run = await userRun(app, cmd);
       const out = app.output(input);
+      const dryRun = Boolean(input.dryRun);
 
-      const result = await run.db.asUser(run.user.id, async (tx) => {
-        const accounts = await listAccounts(tx, { includeArchived: true });
-        const plan = planBalanceImport(text, accounts, {
+      const { plan, counts } = await run.db.asUser(run.user.id, async (tx) => {
+        const plan = planBalanceImport(text, await listAccounts(tx, { includeArchived: true }), {
           dateFormat: run.dateFormat,
           today: run.today,
           createMissing: Boolean(input.createMissing),
           defaultType: input.type as ManualTypeKey | undefined,
           negativeOk: NEGATIVE_OK,
         });
-        if (plan.problems.length > 0) return { plan, counts: null };
-        const ids = new Map<string, string>();
-        if (!input.dryRun) {
-          for (const { name, type } of plan.create) {
-            const { type: accountType, subtype } = MANUAL_TYPES[type];
-            ids.set(
-              name,
-              await createManualAccount(tx, {
-                userId: run.user.id,
-                type: accountType,
-                subtype,
-                name,
-                description: name,
-                notes: null,
-              }),
-            );
-          }
-        }
-        const rows: BalanceInput[] = plan.rows.map((r) => ({
-          accountId:
-            "id" in r.account
-              ? r.account.id
-              : (ids.get(r.account.create) ?? "00000000-0000-0000-0000-000000000000"),
-          date: r.date,
-          balance: r.balance,
-          available: r.available,
-          limit: r.limit,
-          source: "manual",
-        }));
-        const counts: WriteCounts = {
-          inserted: 0,
-          replaced: 0,
-          unchanged: 0,
-          earliestChange: null,
-        };
-        for (let start = 0; start < rows.length; start += CHUNK) {
-          const chunk = await writeBalances(tx, rows.slice(start, start + CHUNK), {
-            dryRun: Boolean(input.dryRun),
-          });
-          counts.inserted += chunk.inserted;
-          counts.replaced += chunk.replaced;
-          counts.unchanged += chunk.unchanged;
-          if (
-            chunk.earliestChange &&
-            (!counts.earliestChange || chunk.earliestChange < counts.earliestChange)
-          ) {
-            counts.earliestChange = chunk.earliestChange;
-          }
-          if (out.interactive && rows.length > CHUNK) {
-            process.stderr.write(
-              `\rimporting ${Math.min(start + CHUNK, rows.length).toLocaleString("en-US")} of ${rows.length.toLocaleString("en-US")} rows`,
-            );
-          }
-        }
-        if (out.interactive && rows.length > CHUNK) process.stderr.write("\n");
-        if (!input.dryRun) await refreshFrom(tx, run, counts.earliestChange);
+        if (plan.problemCount > 0) return { plan, counts: null };
+        const counts = await applyBalanceImport(tx, run.user.id, plan, {
+          dryRun,
+          onProgress: out.interactive
+            ? (done, total) => out.info(`importing: ${count(done)} of ${count(total)} rows`)
+            : undefined,
+        });
+        if (!dryRun) await refreshFrom(tx, run, counts.earliestChange);
         return { plan, counts };
       });
 
-      const { plan, counts } = result;
       if (!counts) {
-        if (out.json) out.result({ imported: false, problems: plan.problems });
-        else
-          for (const p of plan.problems)
-            process.stderr.write(`line ${p.line}: ${escapeForTerminal(p.message)}\n`);
+        const more = plan.problemCount - plan.problems.length;
+        if (out.json)
+          out.result({ imported: false, problems: plan.problems, problemCount: plan.problemCount });
+        else {
+          for (const p of plan.problems) out.notice(`line ${p.line}: ${p.message}`);
+          if (more > 0) out.notice(`… and ${count(more)} more`);
+        }
         throw new UserError(
-          `import refused: ${plan.problems.length} problem(s) in ${input.file}; nothing was imported`,
+          `import refused: ${count(plan.problemCount)} problem(s) in ${input.file}; nothing was imported`,
         );
       }
-      const summary = {
-        imported: !input.dryRun,
-        dryRun: Boolean(input.dryRun),
-        rows: plan.rows.length,
-        inserted: counts.inserted,
-        replaced: counts.replaced,
-        unchanged: counts.unchanged,
-        accountsCreated: plan.create.map((c) => c.name),
-      };
+      const created = plan.create.map((c) => c.name);
       if (out.json) {
-        out.result(summary);
+        out.result({
+          imported: !dryRun,
+          dryRun,
+          rows: plan.rows.length,
+          inserted: counts.inserted,
+          replaced: counts.replaced,
+          unchanged: counts.unchanged,
+          accountsCreated: created,
+        });
         return;
       }
-      const verb = input.dryRun ? "Would import" : "Imported";
       out.line(
-        `${verb} ${plan.rows.length} row(s): ${counts.inserted} inserted, ${counts.replaced} replaced, ${counts.unchanged} unchanged` +
-          (plan.create.length
-            ? `; ${input.dryRun ? "would create" : "created"} ${plan.create.length} account(s): ${plan.create.join(", ")}`
+        `${dryRun ? "Would import" : "Imported"} ${plan.rows.length} row(s): ${counts.inserted} inserted, ${counts.replaced} replaced, ${counts.unchanged} unchanged` +
+          (created.length
+            ? `; ${dryRun ? "would create" : "created"} ${created.length} account(s): ${created.join(", ")}`
             : "") +
           ".",
       );
@@ -184,7 +141,8 @@ export function importCommand(app: App): Command {
 }
 
 const ExportInput = z.object({
-  format: z.enum(["csv", "json"], { message: "--format takes csv or json" }).default("csv"),
+  format: z.enum(["csv", "json"], { message: "--format takes csv or json" }).optional(),
+  json: z.boolean().optional(),
   from: z.string().optional(),
   to: z.string().optional(),
 });
@@ -194,12 +152,16 @@ export function exportCommand(app: App): Command {
   const balances = new Command("balances")
     .description("write every balance to stdout in the import format (CSV) or as JSON")
     .option("--format <format>", "csv (default) or json")
+    .option("--json", "the same as --format json")
     .option("--from <date>", "first date")
     .option("--to <date>", "last date")
     .action(async (raw: Record<string, unknown>, cmd: Command) => {
       const input = parseOptions(ExportInput, raw);
+      if (input.json && input.format === "csv")
+        throw new UsageError("--json and --format csv contradict each other: give one");
+      const format = input.json ? "json" : (input.format ?? "csv");
       const run = await userRun(app, cmd);
-      const out = app.output({ json: input.format === "json" });
+      const out = app.output({ json: format === "json" });
       const parse = (d: string | undefined) =>
         d ? parseDate(d, { format: run.dateFormat, today: run.today }) : undefined;
       const rows = await run.db.asUser(run.user.id, (tx) =>
@@ -217,7 +179,7 @@ export function exportCommand(app: App): Command {
             `${ids.size} accounts are named "${name}": rename one (networth edit) before importing this file elsewhere`,
           );
       }
-      if (input.format === "json") {
+      if (format === "json") {
         out.result({
           balances: rows.map((r) => ({
             account: r.accountName,
@@ -237,7 +199,7 @@ export function exportCommand(app: App): Command {
         toCsv([
           [...BALANCE_COLUMNS],
           ...rows.map((r) => [
-            r.accountName,
+            neutralizeFormula(r.accountName),
             r.date,
             fixed(r.balance),
             fixed(r.availableBalance),

@@ -1,6 +1,5 @@
 import { Command } from "commander";
 import { z } from "zod";
-import { todayIn } from "../core/dates.js";
 import type { WebhookDatabase } from "../db/webhook-database.js";
 import { UserError } from "../errors.js";
 import type { Output } from "../output/output.js";
@@ -14,9 +13,7 @@ import { type App, examples, parseOptions, wholeNumber } from "./app.js";
 import { plaidClientAndKeys } from "./plaid-deps.js";
 
 const Input = z.object({
-  port: wholeNumber("--port")
-    .refine((n) => n <= 65535, "--port must be at most 65535")
-    .optional(),
+  port: wholeNumber("--port", 0, 65_535).optional(),
   host: z.string().trim().min(1, "--host takes an address").default(DEFAULT_WEBHOOK_HOST),
   json: z.boolean().optional(),
 });
@@ -110,7 +107,7 @@ export function webhooksCommand(app: App): Command {
             database.use((db) =>
               syncItems(
                 // Today is taken per sync: the server runs across midnights.
-                { db, client, keyring, today: todayIn(undefined, ctx.now()) },
+                { db, client, keyring, today: ctx.today() },
                 { itemIds: [itemRowId], refreshType: "webhook" },
               ),
             ),

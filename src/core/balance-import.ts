@@ -3,7 +3,7 @@ import { UserError } from "../errors.js";
 import { type RefCandidate, resolveAccountRef } from "./account-ref.js";
 import { parseAmount } from "./amount.js";
 import type { AccountCategory } from "./buckets.js";
-import { type CsvRow, CsvSyntaxError, parseCsv } from "./csv.js";
+import { type CsvRow, CsvSyntaxError, formulaText, parseCsv } from "./csv.js";
 import { parseDate } from "./dates.js";
 import { MAX_NAME_LENGTH, textProblem } from "./text.js";
 
@@ -52,6 +52,12 @@ function isManualTypeKey(value: string): value is ManualTypeKey {
 }
 const REQUIRED = ["account", "date", "balance"] as const;
 
+/** The widest header read (the known columns, with room for a few unknown ones to name). */
+export const MAX_COLUMNS = 64;
+/** Problems kept and reported; the rest are only counted ("… and 990 more"). */
+export const MAX_REPORTED_PROBLEMS = 10;
+/** The longest account name (accounts.name is VARCHAR(255)). */
+
 /** A validated row: the account it names (existing, or to create), and exact cents. */
 export interface PlannedRow {
   line: number;
@@ -72,7 +78,15 @@ export interface ImportPlan {
   rows: PlannedRow[];
   /** Accounts to create (with --create-missing), in order of first appearance. */
   create: { name: string; type: ManualTypeKey }[];
+  /** The first MAX_REPORTED_PROBLEMS problems, in file order. */
   problems: ImportProblem[];
+  /** How many problems there are in all. */
+  problemCount: number;
+}
+
+function addProblem(plan: ImportPlan, problem: ImportProblem): void {
+  plan.problemCount += 1;
+  if (plan.problems.length < MAX_REPORTED_PROBLEMS) plan.problems.push(problem);
 }
 
 export interface PlanOptions {
@@ -94,20 +108,20 @@ export function planBalanceImport(
   accounts: readonly (RefCandidate & { category: AccountCategory })[],
   options: PlanOptions,
 ): ImportPlan {
-  const plan: ImportPlan = { rows: [], create: [], problems: [] };
+  const plan: ImportPlan = { rows: [], create: [], problems: [], problemCount: 0 };
   let records: CsvRow[];
   try {
-    records = parseCsv(text).rows;
+    records = parseCsv(text, { maxFields: MAX_COLUMNS }).rows;
   } catch (error) {
     if (error instanceof CsvSyntaxError) {
-      plan.problems.push({ line: error.line, message: error.message.replace(/^line \d+: /, "") });
+      addProblem(plan, { line: error.line, message: error.message.replace(/^line \d+: /, "") });
       return plan;
     }
     throw error;
   }
   const [header, ...body] = records;
   if (!header) {
-    plan.problems.push({
+    addProblem(plan, {
       line: 1,
       message: `the file is empty; expected a header ${BALANCE_COLUMNS.join(",")}`,
     });
@@ -117,21 +131,21 @@ export function planBalanceImport(
   const index = new Map<string, number>();
   columns.forEach((name, i) => {
     if (!(BALANCE_COLUMNS as readonly string[]).includes(name)) {
-      plan.problems.push({
+      addProblem(plan, {
         line: header.line,
         message: `unknown column "${name}"; expected ${BALANCE_COLUMNS.join(", ")}`,
       });
     } else if (index.has(name)) {
-      plan.problems.push({ line: header.line, message: `column "${name}" appears twice` });
+      addProblem(plan, { line: header.line, message: `column "${name}" appears twice` });
     } else {
       index.set(name, i);
     }
   });
   for (const name of REQUIRED) {
     if (!index.has(name))
-      plan.problems.push({ line: header.line, message: `missing column "${name}"` });
+      addProblem(plan, { line: header.line, message: `missing column "${name}"` });
   }
-  if (plan.problems.length > 0) return plan;
+  if (plan.problemCount > 0) return plan;
 
   const resolved = new Map<
     string,
@@ -140,7 +154,7 @@ export function planBalanceImport(
   const created = new Map<string, { type: ManualTypeKey; line: number }>();
   const seen = new Map<string, number>();
   for (const record of body) {
-    const problem = (message: string) => plan.problems.push({ line: record.line, message });
+    const problem = (message: string) => addProblem(plan, { line: record.line, message });
     if (record.fields.length !== columns.length) {
       problem(`expected ${columns.length} fields, found ${record.fields.length}`);
       continue;
@@ -149,7 +163,8 @@ export function planBalanceImport(
       const i = index.get(name);
       return i === undefined ? "" : (record.fields[i] ?? "").trim();
     };
-    const ref = cell("account");
+    // Export neutralizes names a spreadsheet would run as formulas; this undoes it exactly.
+    const ref = formulaText(cell("account"));
     if (!ref) {
       problem("the account is empty");
       continue;

@@ -31,9 +31,11 @@ function countLineBreaks(text: string): number {
  * line needs no line break. Quoted fields may hold commas, line breaks and `""` for a quote.
  * Completely empty lines are skipped (a record of one empty field is written `""`). A quote
  * inside an unquoted field is kept as text. Throws CsvSyntaxError for an unterminated quoted
- * field or text after a closing quote.
+ * field, text after a closing quote, or a record of more than maxFields fields (so a hostile
+ * header of a million columns stops at once, in bounded memory).
  */
-export function parseCsv(text: string): { rows: CsvRow[] } {
+export function parseCsv(text: string, options: { maxFields?: number } = {}): { rows: CsvRow[] } {
+  const maxFields = options.maxFields ?? Number.POSITIVE_INFINITY;
   const input = text.startsWith("\uFEFF") ? text.slice(1) : text;
   const rows: CsvRow[] = [];
   let line = 1;
@@ -77,6 +79,14 @@ export function parseCsv(text: string): { rows: CsvRow[] } {
       }
 
       const next = input[at];
+      if (next === "," && fields.length >= maxFields) {
+        throw new CsvSyntaxError(
+          start,
+          rows.length === 0
+            ? `the header has more than ${maxFields} columns`
+            : `more than ${maxFields} fields`,
+        );
+      }
       if (next === ",") {
         at += 1;
         continue;
@@ -113,4 +123,21 @@ export function toCsv(rows: readonly (readonly string[])[]): string {
     out += "\n";
   }
   return out;
+}
+
+// OWASP's CSV injection rule: a cell starting with one of these is run by a spreadsheet.
+const FORMULA_START = /^'*[=+\-@\t\r]/;
+
+/**
+ * A text cell that a spreadsheet will not run as a formula: a cell starting with =, +, -, @,
+ * tab or CR gets a single quote in front (OWASP). So that formulaText undoes it exactly, a
+ * cell already starting with quotes before such a character gets one more.
+ */
+export function neutralizeFormula(cell: string): string {
+  return FORMULA_START.test(cell) ? `'${cell}` : cell;
+}
+
+/** The text neutralizeFormula was given: one leading quote removed where it added one. */
+export function formulaText(cell: string): string {
+  return cell.startsWith("'") && FORMULA_START.test(cell.slice(1)) ? cell.slice(1) : cell;
 }

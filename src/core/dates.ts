@@ -233,6 +233,15 @@ export function daysBetween(a: string, b: string): number {
   return dayNumber(b) - dayNumber(a);
 }
 
+/**
+ * How many days old a value dated `date` is on `today`: never negative. A value written where
+ * the calendar is already on tomorrow (Kiritimati, UTC+14) is "today" for a reader still on
+ * today (UTC-12), not -1 days old.
+ */
+export function ageInDays(date: string, today: string): number {
+  return Math.max(0, daysBetween(date, today));
+}
+
 /** -1, 0 or 1 as a is before, the same as, or after b; usable with Array.prototype.sort. */
 export function compareDates(a: string, b: string): -1 | 0 | 1 {
   partsOf(a);

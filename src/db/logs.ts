@@ -21,13 +21,14 @@ const numbersAsText = (column: "old_row" | "new_row") => `
 /** The user's most recent changes, newest first. */
 export async function recentAudit(tx: TransactionSql, limit: number): Promise<AuditEntry[]> {
   // postgres.js parses JSON with JSON.parse, which would turn NUMERIC 0.10 + 0.20 into floats:
-  // numbers inside the rows are handed over as strings instead.
+  // numbers inside the rows are handed over as strings instead. ORDER BY names the column:
+  // the bare `id` would be the text alias, and "9" sorts after "15".
   return tx<AuditEntry[]>`
     SELECT id::text AS id, table_name, row_id, action::text AS action,
            ${tx.unsafe(numbersAsText("old_row"))} AS old_row,
            ${tx.unsafe(numbersAsText("new_row"))} AS new_row, changed_at
     FROM audit_log
-    ORDER BY id DESC LIMIT ${limit}`;
+    ORDER BY audit_log.id DESC LIMIT ${limit}`;
 }
 
 /** A data_refresh_logs row. */

@@ -1,4 +1,4 @@
-import { daysBetween } from "../core/dates.js";
+import { ageInDays } from "../core/dates.js";
 import { Money } from "../core/money.js";
 import type { AccountRow } from "../db/accounts.js";
 import type { BalanceRow } from "../db/balances.js";
@@ -54,7 +54,7 @@ export function accountJson(row: AccountRow, today: string) {
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
     currentBalance: current,
-    balanceAgeDays: row.balanceDate ? daysBetween(row.balanceDate, today) : null,
+    balanceAgeDays: row.balanceDate ? ageInDays(row.balanceDate, today) : null,
     balanceCount: row.balanceCount,
     manualAssetDetails: row.isManual ? { description: row.description, notes: row.notes } : null,
   };

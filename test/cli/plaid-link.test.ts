@@ -118,6 +118,17 @@ for (const kind of DATABASE_KINDS) {
           accountsUpdated: linked.accounts.length,
         });
 
+        // The text of items and logs: the institution, and times in the user's zone.
+        const east = { TZ: "Pacific/Kiritimati" };
+        const itemsText = await cli(["items"], { ...env, ...east });
+        expect(itemsText.stdout).toMatch(
+          /^First Platypus Bank +active +\d+ +\d{4}-\d\d-\d\d \d\d:\d\d \+14:00 +[0-9a-f]{8}/m,
+        );
+        const logsText = await cli(["logs"], { ...env, ...east });
+        expect(logsText.stdout).toMatch(
+          /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+14:00 +First Platypus Bank +\w+ +success +\d+/m,
+        );
+
         const everything = await dump();
         expect(everything).not.toContain(item?.accessToken as string);
         expect(everything).toContain("nw1:");
@@ -138,6 +149,8 @@ for (const kind of DATABASE_KINDS) {
           await run("keys", "rotate", "--json"),
         );
         expect(rotated.reencrypted).toBe(1);
+        const again = await run("keys", "rotate");
+        expect(again.stdout).toMatch(/^Re-encrypted 1 access token\(s\) under the new key \S+\.$/);
         const after = await dump();
         const cipher = (text: string) => /nw1:[A-Za-z0-9_-]+/.exec(text)?.[0];
         expect(cipher(after)).toBeDefined();
@@ -148,6 +161,9 @@ for (const kind of DATABASE_KINDS) {
         const removes = fake.calls("/item/remove").length;
         const unlinked = await run("unlink", "First Platypus Bank");
         expect(unlinked.exitCode).toBe(0);
+        expect(unlinked.stdout).toMatch(
+          /^Unlinked First Platypus Bank; its \d+ account\(s\) are archived with their history kept\.$/,
+        );
         // The stored token still decrypts after rotation: Plaid was told to remove the item.
         expect(fake.calls("/item/remove").length).toBe(removes + 1);
         const items = json<{ items: { status: string; advice: string }[] }>(
@@ -165,7 +181,9 @@ for (const kind of DATABASE_KINDS) {
         const refused = await run("unlink", "First Platypus Bank", "--purge");
         expect(refused.exitCode).toBe(1);
         expect(refused.stderr).toMatch(/not purged/);
-        expect((await run("unlink", "First Platypus Bank", "--purge", "--yes")).exitCode).toBe(0);
+        const purged = await run("unlink", "First Platypus Bank", "--purge", "--yes");
+        expect(purged.exitCode).toBe(0);
+        expect(purged.stdout).toMatch(/^Removed First Platypus Bank with its \d+ account\(s\)/);
         expect(json<{ items: unknown[] }>(await run("items", "--json")).items).toHaveLength(0);
         expect(
           json<{ assets: unknown[]; liabilities: unknown[] }>(

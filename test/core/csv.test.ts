@@ -1,6 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CsvSyntaxError, parseCsv, toCsv } from "../../src/core/csv.js";
+import {
+  CsvSyntaxError,
+  formulaText,
+  neutralizeFormula,
+  parseCsv,
+  toCsv,
+} from "../../src/core/csv.js";
 
 function fieldsOf(text: string): string[][] {
   return parseCsv(text).rows.map((row) => row.fields);
@@ -176,6 +182,54 @@ describe("CSV properties", () => {
         expect(fieldsOf(toCsv(rows.map((row) => row.fields)))).toEqual(rows.map((r) => r.fields));
       }),
       { numRuns: 5000 },
+    );
+  });
+});
+
+describe("maxFields", () => {
+  it("stops at the first record wider than the limit, naming the header", () => {
+    const header = errorOf(() => parseCsv(`${"a,".repeat(100)}a\n`, { maxFields: 64 }));
+    expect(header).toBeInstanceOf(CsvSyntaxError);
+    expect((header as Error).message).toBe("line 1: the header has more than 64 columns");
+    const body = errorOf(() => parseCsv("a,b\n1,2,3\n", { maxFields: 2 }));
+    expect((body as Error).message).toBe("line 2: more than 2 fields");
+    expect(fieldsOf("a,b\n1,2\n")).toEqual([
+      ["a", "b"],
+      ["1", "2"],
+    ]);
+  });
+});
+
+describe("formula neutralizing (OWASP CSV injection)", () => {
+  it("prefixes a quote to cells a spreadsheet would run", () => {
+    expect(["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"].map(neutralizeFormula)).toEqual([
+      "'=1+1",
+      "'+1",
+      "'-1",
+      "'@SUM(A1)",
+      "'\tx",
+      "'\rx",
+    ]);
+    expect(["Home", "'quoted", "a=b", ""].map(neutralizeFormula)).toEqual([
+      "Home",
+      "'quoted",
+      "a=b",
+      "",
+    ]);
+    expect(neutralizeFormula("'=x")).toBe("''=x");
+  });
+
+  it("is undone exactly, and never leaves a formula", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom("=", "+", "-", "@", "'", "\t", "a", " ") }),
+        (s) => {
+          const cell = neutralizeFormula(s);
+          expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+          expect(formulaText(cell)).toBe(s);
+        },
+      ),
+      { numRuns: 2000 },
     );
   });
 });

@@ -159,15 +159,16 @@ for (const kind of DATABASE_KINDS) {
       fake.failNext("/accounts/get", "API_ERROR", 1);
       const [first] = await syncItems(deps, { userId, refreshType: "manual", concurrency: 1 });
       expect(first?.status).toBe("success");
-      expect(sleeps).toHaveLength(2);
+      // random() is 0.5: each wait is 3/4 of its ceiling. The rate limit backs off from 2 s
+      // (ceiling 2000), the server error is a second attempt from 0.5 s (ceiling 1000).
+      expect(sleeps).toEqual([1500, 750]);
       sleeps.length = 0;
       fake.failNext("/accounts/get", "API_ERROR", 50);
       const results = await syncItems(deps, { userId, refreshType: "manual", concurrency: 1 });
       expect(results.every((r) => r.status === "failed")).toBe(true);
       expect(results[0]?.errorCode).toBe("INTERNAL_SERVER_ERROR");
-      // At most 4 waits per item (5 attempts), never more than 30 s in all per item.
-      expect(sleeps.length).toBeLessThanOrEqual(12);
-      expect(sleeps.slice(0, 4).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(30_000);
+      // 5 attempts, so 4 waits per item, doubling from a ceiling of 500 ms: 3/4 of each.
+      expect(sleeps).toEqual([375, 750, 1500, 3000, 375, 750, 1500, 3000, 375, 750, 1500, 3000]);
       fake.failNext("/accounts/get", "API_ERROR", 0);
       (fake as unknown as { failures: Map<string, unknown[]> }).failures.clear();
     });
@@ -191,6 +192,53 @@ for (const kind of DATABASE_KINDS) {
         await db.sql`SELECT 1 FROM data_refresh_logs WHERE error_message = 'interrupted'`;
       expect(interrupted).toHaveLength(1);
     });
+
+    // The lock itself, not the unique index behind it: while one sync holds the items, a
+    // second waits its lockWaitMs, then skips each item and says so. (The embedded database
+    // belongs to one process, so there is no lock to test there.)
+    it.skipIf(kind.name !== "server")(
+      "a second sync waits for the lock, then skips the held items and says so",
+      async () => {
+        const other = await t.open("none");
+        fake.setLatency("/accounts/get", 2_000);
+        try {
+          const calls = fake.calls("/accounts/get").length;
+          const first = syncItems(deps, { userId, refreshType: "manual" });
+          // Poll until the first sync holds every item (it is inside Plaid's slow answer).
+          const deadline = Date.now() + 10_000;
+          while (fake.calls("/accounts/get").length < calls + 3) {
+            if (Date.now() > deadline) throw new Error("the first sync never reached Plaid");
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+          const started = Date.now();
+          const second = await syncItems(
+            { ...deps, db: other },
+            { userId, refreshType: "manual", lockWaitMs: 500 },
+          );
+          const waited = Date.now() - started;
+          expect(second.map((r) => [r.status, r.message])).toEqual(
+            Array(3).fill(["skipped", "another sync is updating this item; skipped it"]),
+          );
+          expect(waited).toBeGreaterThanOrEqual(500);
+          // Skipped items never reached Plaid.
+          expect(fake.calls("/accounts/get").length).toBe(calls + 3);
+          expect((await first).map((r) => r.status)).toEqual(["success", "success", "success"]);
+
+          // Given long enough, the second waits for the first and then syncs each item itself.
+          const third = syncItems(deps, { userId, refreshType: "manual" });
+          const fourth = syncItems(
+            { ...deps, db: other },
+            { userId, refreshType: "manual", lockWaitMs: 20_000 },
+          );
+          const [a, b] = await Promise.all([third, fourth]);
+          expect([...a, ...b].map((r) => r.status)).toEqual(Array(6).fill("success"));
+          expect(fake.calls("/accounts/get").length).toBe(calls + 9);
+        } finally {
+          fake.setLatency("/accounts/get", 0);
+          await other.close();
+        }
+      },
+    );
 
     it("never writes twice when two syncs start together", async () => {
       // The embedded database belongs to one process: two syncs there share its connection.

@@ -7,6 +7,7 @@ import { PLAIN } from "../../src/tui/theme.js";
 import {
   ACCOUNTS,
   deferred,
+  eventually,
   fakeLoaders,
   frameWhere,
   KEY,
@@ -71,6 +72,7 @@ describe("the dashboard", () => {
     expect(frame).toMatch(/Property +[█▉▊▋▌▍▎▏]+ +\$336,500\.00 +70\.1%/);
     expect(frame).toMatch(/House +\$336,000\.00 manual +121d/);
     expect(frame).toContain("q quit");
+    // An absence (no second load) cannot be polled for: give effects a moment, then count.
     await tick(50);
     expect(app.calls).toEqual({ report: ["ALL"], accounts: 1, history: [], snapshot: 0 });
   });
@@ -159,8 +161,7 @@ describe("the dashboard", () => {
     await app.until((f) => f.includes("wait: a sync is running"), "one sync at a time");
     steps[1]?.resolve();
     frame = await app.until((f) => f.includes("sync finished: 2 items, 1 failed"), "the summary");
-    await tick(50);
-    expect(app.calls.accounts).toBe(2);
+    await eventually(() => app.calls.accounts === 2, "the accounts reload after the sync");
     expect(app.calls.report).toEqual(["ALL", "ALL"]);
   });
 
@@ -244,8 +245,7 @@ describe("the dashboard", () => {
       await app.loaded();
       expect(app.exited()).toBe(false);
       await app.press(key);
-      await tick(30);
-      expect(app.exited()).toBe(true);
+      await eventually(() => app.exited(), `the dashboard to exit on ${JSON.stringify(key)}`);
     }
   });
 

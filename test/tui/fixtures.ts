@@ -256,6 +256,15 @@ export async function frameWhere(
   }
 }
 
+/** Polls until `ok()` holds, or fails saying what never happened: never a fixed sleep. */
+export async function eventually(ok: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await tick(10);
+  }
+}
+
 /** Keys as a terminal sends them. */
 export const KEY = {
   left: "\u001B[D",

@@ -1,3 +1,4 @@
+import { formatInstant } from "../instant.js";
 import { octalMode, shellPath, shellWord } from "../shell.js";
 import { ENCRYPTION_KEY_ENV } from "../token-key.js";
 import { type Finding, fail, ok, plural } from "./finding.js";
@@ -167,7 +168,7 @@ export function loginFinding(found: LoginFacts | null, display: string, now: Dat
   if (expiresAt.getTime() <= now.getTime())
     return fail(
       "login",
-      `the session of ${email} expired at ${expiresAt.toISOString()}`,
+      `the session of ${email} expired at ${formatInstant(expiresAt)}`,
       `networth login ${shellWord(email)}`,
       details,
     );
