@@ -19,11 +19,13 @@ import { keysCommand } from "./commands/keys.js";
 import { linkCommand } from "./commands/link.js";
 import { logsCommand } from "./commands/logs.js";
 import { reportCommand } from "./commands/report.js";
+import { indexCommand, revalueCommand } from "./commands/revalue.js";
 import { loginCommand, logoutCommand, whoamiCommand } from "./commands/session.js";
 import { setBalanceCommand } from "./commands/set-balance.js";
 import { snapshotCommand } from "./commands/snapshot.js";
 import { dashboardSync, syncCommand } from "./commands/sync.js";
 import { exportCommand, importCommand } from "./commands/transfer.js";
+import { valuationCommand } from "./commands/valuation.js";
 import { webhooksCommand } from "./commands/webhooks.js";
 import { Context } from "./context.js";
 import { describeDatabaseError } from "./db/errors.js";
@@ -74,6 +76,10 @@ export function buildProgram(app: App): Command {
     keysCommand,
     syncCommand,
     webhooksCommand,
+    // Valuations (issue 11).
+    valuationCommand,
+    indexCommand,
+    revalueCommand,
   ]) {
     program.addCommand(make(app));
   }
