@@ -97,7 +97,7 @@ export function revalueCommand(app: App): Command {
         const accounts = await listAccounts(tx, { includeArchived: true });
         const names = new Map(accounts.map((a) => [a.id, a.name]));
         const scope = input.account
-          ? { accountId: resolveAccountRef(input.account, accounts).id }
+          ? { accountIds: [resolveAccountRef(input.account, accounts).id] }
           : { all: true as const };
         const result = await revalue(tx, scope, { today: run.today, dryRun });
         if (!dryRun) await refreshFrom(tx, run, result.earliestByUser.get(run.user.id) ?? null);

@@ -17,6 +17,7 @@ import { allBalances, type BalanceInput, type WriteCounts, writeBalances } from 
 import { UsageError, UserError } from "../errors.js";
 import { type App, examples, parseOptions, userRun } from "./app.js";
 import { refreshFrom } from "./effects.js";
+import { revalueAfter } from "./revalue-effects.js";
 
 const CHUNK = 5_000;
 
@@ -137,7 +138,11 @@ export function importCommand(app: App): Command {
           }
         }
         if (out.interactive && rows.length > CHUNK) process.stderr.write("\n");
-        if (!input.dryRun) await refreshFrom(tx, run, counts.earliestChange);
+        if (!input.dryRun) {
+          // Valuation methods re-anchor on imported values (issue 11).
+          const ids = [...new Set(rows.map((r) => r.accountId))];
+          await refreshFrom(tx, run, await revalueAfter(tx, run, ids, counts.earliestChange));
+        }
         return { plan, counts };
       });
 

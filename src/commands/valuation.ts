@@ -96,7 +96,7 @@ function setCommand(app: App): Command {
           : [];
         const rule = buildRule(options, { ...target, own }, points);
         await upsertValuation(tx, target.id, run.user.id, rule);
-        const done = await revalue(tx, { accountId: target.id }, { today: run.today });
+        const done = await revalue(tx, { accountIds: [target.id] }, { today: run.today });
         if (done.problems[0]) throw new UserError(done.problems[0].message);
         await refreshFrom(tx, run, done.earliestByUser.get(run.user.id) ?? null);
         const last = own.at(-1);

@@ -86,8 +86,8 @@ function toStored(row: Row): StoredValuation {
   };
 }
 
-/** Which methods to read: one account, the user's (RLS scopes them), or every user's. */
-export type ValuationScope = { readonly accountId: string } | { readonly all: true };
+/** Which methods to read: these accounts', or all visible ones (the user's under RLS, or every user's). */
+export type ValuationScope = { readonly accountIds: readonly string[] } | { readonly all: true };
 
 /**
  * The methods in scope, locked (FOR UPDATE) so that two revalues of one account run one after
@@ -98,10 +98,10 @@ export async function lockValuations(
   scope: ValuationScope,
 ): Promise<StoredValuation[]> {
   const rows =
-    "accountId" in scope
-      ? await tx.unsafe<Row[]>(`SELECT ${COLUMNS} WHERE v.account_id = $1 FOR UPDATE OF v`, [
-          scope.accountId,
-        ])
+    "accountIds" in scope
+      ? await tx<Row[]>`
+          SELECT ${tx.unsafe(COLUMNS)} WHERE v.account_id = ANY(${tx.array([...scope.accountIds])}::uuid[])
+          ORDER BY v.account_id FOR UPDATE OF v`
       : await tx.unsafe<Row[]>(`SELECT ${COLUMNS} ORDER BY v.account_id FOR UPDATE OF v`);
   return rows.map(toStored);
 }
