@@ -13,8 +13,8 @@ const quote = (value: string) =>
   /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
 
 /**
- * The crontab block: every day at 06:15, a sync of every linked item, then snapshots for
- * every user, logged to a file. Absolute
+ * The crontab block: every day at 06:15, a sync of every linked item, then every valuation
+ * method extended to today, then snapshots for every user, logged to a file. Absolute
  * paths, because cron's PATH and working directory are not the user's.
  */
 export function cronBlock(options: {
@@ -28,8 +28,10 @@ export function cronBlock(options: {
   const log = `>> ${quote(options.log)} 2>&1`;
   // `;`, not `&&`: snapshots are taken even when an item fails to sync (sync then exits 1).
   const sync = `${networth} sync --all-users --scheduled --quiet ${log}`;
+  // Valuation methods move every day (issue 11): after the sync, before the snapshots.
+  const revalue = `${networth} revalue --all-users --quiet ${log}`;
   const snapshot = `${networth} snapshot --all-users --quiet ${log}`;
-  return [BEGIN, `15 6 * * * ${sync}; ${snapshot}`, END].join("\n");
+  return [BEGIN, `15 6 * * * ${sync}; ${revalue}; ${snapshot}`, END].join("\n");
 }
 
 /** The crontab with our block added, or replaced if one is there; unchanged if identical. */

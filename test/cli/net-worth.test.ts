@@ -231,7 +231,7 @@ describe("networth cron", () => {
     const log = `>> ${home}/data/cron.log 2>&1`;
     expect(printed.stdout).toMatch(
       new RegExp(
-        `^15 6 \\* \\* \\* ${networth} sync --all-users --scheduled --quiet ${log}; ${networth} snapshot --all-users --quiet ${log}$`,
+        `^15 6 \\* \\* \\* ${networth} sync --all-users --scheduled --quiet ${log}; ${networth} revalue --all-users --quiet ${log}; ${networth} snapshot --all-users --quiet ${log}$`,
         "m",
       ),
     );

@@ -179,6 +179,48 @@ for (const kind of DATABASE_KINDS) {
         await snapshotsAgree();
       });
 
+      it("accounts, history and doctor show the method; a method keeps an account current", async () => {
+        const accounts = json<{ liabilities: { name: string; valuation: unknown }[] }>(
+          await run("accounts", "--json"),
+        );
+        expect(accounts.liabilities.find((a) => a.name === "Mortgage")?.valuation).toEqual({
+          method: "amortization",
+          description: `amortizing, 290 payments left, paid off ${addMonths(firstPayment, 359)}`,
+        });
+        expect((await run("accounts")).stdout).toMatch(/^ {2}Car +depreciating 15%\/yr$/m);
+        expect((await run("history", "Car")).stdout).toMatch(/rule: depreciation/);
+        // A boat written off at 100% a year reaches 0.00 a month on and stays there: its last
+        // value is old, yet it is current by its method.
+        const boatStart = addDays(today, -200);
+        await run(
+          "add-asset",
+          "--type",
+          "other",
+          "--name",
+          "Boat",
+          "--value",
+          "900",
+          "--date",
+          boatStart,
+        );
+        expect(
+          (await run("valuation", "set", "Boat", "--method", "depreciation", "--rate", "100"))
+            .exitCode,
+        ).toBe(0);
+        /** The accounts doctor's manual-values check names as stale. */
+        const stale = async () =>
+          json<{ checks: { name: string; details: { name?: string }[] }[] }>(
+            await run("doctor", "--json"),
+          )
+            .checks.find((c) => c.name === "manual-values")
+            ?.details.map((d) => d.name);
+        expect(await stale()).not.toContain("Boat");
+        expect((await run("valuation", "clear", "Boat", "--keep-values")).exitCode).toBe(0);
+        expect(await stale()).toContain("Boat");
+        expect((await run("delete", "Boat", "--yes")).exitCode).toBe(0);
+        await snapshotsAgree();
+      });
+
       it("a value of the user's own in the middle moves every later generated value and no earlier one", async () => {
         const before = await rows("Car");
         const middle = addDays(addMonths(carStart, 10), 5);
