@@ -136,18 +136,26 @@ async function writeGenerated(
       values.push(fixedFromCents(row.cents));
     }
   }
+  // One FULL JOIN of the desired rows with the accounts' stored ones: a hash or merge join
+  // whatever the statistics say (an anti-join against the unnest could become a nested loop,
+  // quadratic in the rows, when the planner believes there are no 'rule' rows yet).
   const head = tx`
     desired AS (
       SELECT * FROM unnest(${tx.array(ids)}::uuid[], ${tx.array(dates)}::date[],
                            ${tx.array(values)}::numeric[]) AS t(account_id, date, balance)
+    ), diff AS MATERIALIZED (
+      SELECT coalesce(d.account_id, b.account_id) AS account_id, coalesce(d.date, b.date) AS date,
+             d.balance AS wanted, b.id, b.source, b.balance AS stored
+      FROM desired d
+      FULL JOIN (
+        SELECT id, account_id, date, balance, source FROM account_balances
+        WHERE account_id = ANY(${tx.array(accounts)}::uuid[])
+      ) b ON b.account_id = d.account_id AND b.date = d.date
     ), stale AS (
-      SELECT b.id, b.account_id, b.date FROM account_balances b
-      WHERE b.account_id = ANY(${tx.array(accounts)}::uuid[]) AND b.source = 'rule'
-        AND NOT EXISTS (SELECT 1 FROM desired d WHERE d.account_id = b.account_id AND d.date = b.date)
+      SELECT id, account_id, date FROM diff WHERE wanted IS NULL AND source = 'rule'
     ), changed AS (
-      SELECT d.account_id, d.date, d.balance, b.id IS NULL AS is_new FROM desired d
-      LEFT JOIN account_balances b ON b.account_id = d.account_id AND b.date = d.date
-      WHERE b.id IS NULL OR (b.source = 'rule' AND b.balance <> d.balance)
+      SELECT account_id, date, wanted AS balance, id IS NULL AS is_new FROM diff
+      WHERE wanted IS NOT NULL AND (id IS NULL OR (source = 'rule' AND stored <> wanted))
     )`;
   const tail = tx`
     SELECT account_id, count(*) FILTER (WHERE what = 'inserted')::int AS inserted,

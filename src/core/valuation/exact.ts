@@ -41,6 +41,13 @@ export function roundDiv(num: bigint, den: bigint): bigint {
   return negative ? -q : q;
 }
 
+/** The greatest common divisor of two non-negative integers. */
+export function gcd(a: bigint, b: bigint): bigint {
+  let [x, y] = [a < 0n ? -a : a, b < 0n ? -b : b];
+  while (y !== 0n) [x, y] = [y, x % y];
+  return x;
+}
+
 function bitLength(x: bigint): number {
   return x.toString(2).length;
 }
@@ -77,6 +84,12 @@ export function integerRoot(z: bigint, k: number, hint?: number): bigint {
 export function scaleByPower(cents: bigint, p: bigint, q: bigint, months: number): bigint {
   if (months < 0 || !Number.isSafeInteger(months)) throw new RangeError("months must be >= 0");
   if (p < 0n || q <= 0n) throw new RangeError("the factor must be non-negative");
+  // 850000/1000000 as 17/20: the same value, far smaller powers.
+  const g = gcd(p, q);
+  if (g > 1n) {
+    p /= g;
+    q /= g;
+  }
   const negative = cents < 0n;
   const abs = negative ? -cents : cents;
   let result: bigint;

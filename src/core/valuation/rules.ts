@@ -16,7 +16,7 @@
  *     number `term`, or the first whose principal covers the balance, clears it to 0.00.
  */
 
-import { parseRatio, type Ratio, roundDiv, scaleByPower } from "./exact.js";
+import { gcd, parseRatio, type Ratio, roundDiv, scaleByPower } from "./exact.js";
 import { addMonths } from "./months.js";
 
 /** A method with every input resolved (as stored). Amounts in cents, rates decimal text. */
@@ -171,8 +171,11 @@ function* segment(
       return;
     }
     case "amortization": {
-      const { n: a, d } = ratio(rule.apr, "apr");
-      const b = d * 1200n;
+      const { n, d } = ratio(rule.apr, "apr");
+      // The monthly rate a/b = apr/1200, in lowest terms (smaller numbers, the same value).
+      const g = gcd(n, d * 1200n) || 1n;
+      const a = n / g;
+      const b = (d * 1200n) / g;
       let balance = anchor.cents;
       if (balance <= 0n) return;
       for (let k = 1; ; k++) {
