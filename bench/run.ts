@@ -24,6 +24,7 @@ import { analyze, generateDailyHistory } from "./data.js";
 import { ALL_USERS, allUsersRows, userRows } from "./engine.js";
 import { type BenchRow, formatTable, progress, timed } from "./lib.js";
 import { cliEnv, IMPORT, importRow, login, reportRow } from "./processes.js";
+import { REVALUE, revalueRows } from "./revalue.js";
 import { benchSync } from "./sync.js";
 
 const DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -96,6 +97,7 @@ async function serverRows(adminUrl: string, from: string, to: string) {
   rows.push(...(await userRows(db, "server", userId, from, to, history.rows)));
   rows.push(reportRow(env, databaseUrl, userId, from, to));
   rows.push(...(await benchSync({ databaseUrl, home })));
+  rows.push(...(await revalueRows(db, "server", to)));
   const allUsers = await allUsersRows(db, "server", to, null);
   rows.push(...allUsers.rows);
   if (allUsers.generationMs !== null)
@@ -125,6 +127,7 @@ async function embeddedRows(from: string, to: string) {
     const history = await generateHistory(db, user.id, from, to);
     setup.embeddedHistoryGenerationMs = Math.round(history.ms);
     rows.push(...(await userRows(db, "embedded", user.id, from, to, history.rows)));
+    rows.push(...(await revalueRows(db, "embedded", to)));
     const allUsers = await allUsersRows(db, "embedded", to, EMBEDDED_GENERATION_BUDGET_MS);
     rows.push(...allUsers.rows);
     if (allUsers.generationMs !== null)
@@ -141,7 +144,7 @@ async function embeddedRows(from: string, to: string) {
   return { rows, setup };
 }
 
-const ORDER = ["1", "2", "3", "4a", "4b", "5", "6", "7"];
+const ORDER = ["1", "2", "3", "4a", "4b", "5", "6", "7", "8", "8n"];
 const byRow = (a: BenchRow, b: BenchRow) =>
   ORDER.indexOf(a.num) - ORDER.indexOf(b.num) ||
   (a.database === b.database ? 0 : a.database === "server" ? -1 : 1);
@@ -196,7 +199,7 @@ async function main(): Promise<void> {
   const json = {
     date: new Date().toISOString(),
     machine,
-    sizes: { history: HISTORY, allUsers: ALL_USERS, import: IMPORT },
+    sizes: { history: HISTORY, allUsers: ALL_USERS, import: IMPORT, revalue: REVALUE },
     range: { from, to },
     setup,
     totalMs,
