@@ -3,6 +3,7 @@
  * user; 250 each of depreciation, appreciation, index and amortization, every one starting
  * 10 years ago from a single value of its own), against the naive baseline: the same work one
  * account at a time (revalue called per account: its lock, reads and write, 4 statements).
+ * Both run as `revalue --all-users` does (the cron line): on the system connection.
  */
 
 import type { TransactionSql } from "postgres";
@@ -112,15 +113,13 @@ export async function revalueRows(
   let written = 0;
   for (let run = 0; run < RUNS; run++) {
     await clearGenerated(db, userId);
-    const { ms, value } = await timed(() =>
-      db.asUser(userId, (tx) => revalueAll(tx, userId, today)),
-    );
+    const { ms, value } = await timed(() => db.sql.begin((tx) => revalueAll(tx, userId, today)));
     samples.push(ms);
     refreshes.push(value.refreshMs);
     written = value.done.accounts.reduce((n, a) => n + a.inserted, 0);
   }
   // A second run with nothing to do: the daily cron's case.
-  const idle = await timed(() => db.asUser(userId, (tx) => revalueAll(tx, userId, today)));
+  const idle = await timed(() => db.sql.begin((tx) => revalueAll(tx, userId, today)));
   const idleWritten = idle.value.done.accounts.reduce(
     (n, a) => n + a.inserted + a.updated + a.deleted,
     0,
@@ -139,7 +138,7 @@ export async function revalueRows(
   for (let run = 0; run < NAIVE_RUNS; run++) {
     await clearGenerated(db, userId);
     const { ms } = await timed(() =>
-      db.asUser(userId, async (tx) => {
+      db.sql.begin(async (tx) => {
         naiveWritten = 0;
         let from: string | null = null;
         for (const id of ids) {
