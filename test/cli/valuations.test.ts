@@ -23,8 +23,11 @@ interface Row {
 }
 
 for (const kind of DATABASE_KINDS) {
+  // Each test runs up to a dozen CLI processes; on the embedded database under load each can
+  // take seconds.
   describe.skipIf(!kind.available)(
     `valuations through the CLI on the ${kind.name} database`,
+    { timeout: 180_000 },
     () => {
       let t: TestTarget;
       let run: (...args: string[]) => ReturnType<typeof cli>;
