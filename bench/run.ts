@@ -26,6 +26,7 @@ import { durabilityRows } from "./durability.js";
 import { ALL_USERS, allUsersRows, userRows } from "./engine.js";
 import { type BenchRow, formatTable, progress, timed } from "./lib.js";
 import { cliEnv, IMPORT, importRow, login, reportRow } from "./processes.js";
+import { REVALUE, revalueRows } from "./revalue.js";
 import { benchSync } from "./sync.js";
 
 const DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -106,6 +107,7 @@ async function serverRows(adminUrl: string, from: string, to: string) {
       return fresh.db;
     })),
   );
+  rows.push(...(await revalueRows(db, "server", to)));
   const allUsers = await allUsersRows(db, "server", to, null);
   rows.push(...allUsers.rows);
   if (allUsers.generationMs !== null)
@@ -142,6 +144,7 @@ async function embeddedRows(from: string, to: string) {
         return fresh.db;
       })),
     );
+    rows.push(...(await revalueRows(db, "embedded", to)));
     const allUsers = await allUsersRows(db, "embedded", to, EMBEDDED_GENERATION_BUDGET_MS);
     rows.push(...allUsers.rows);
     if (allUsers.generationMs !== null)
@@ -159,7 +162,7 @@ async function embeddedRows(from: string, to: string) {
   return { rows, setup };
 }
 
-const ORDER = ["1", "2", "3", "4a", "4b", "5", "6", "7", "8", "9", "10"];
+const ORDER = ["1", "2", "3", "4a", "4b", "5", "6", "7", "8", "9", "10", "11", "11n"];
 const byRow = (a: BenchRow, b: BenchRow) =>
   ORDER.indexOf(a.num) - ORDER.indexOf(b.num) ||
   (a.database === b.database ? 0 : a.database === "server" ? -1 : 1);
@@ -214,7 +217,7 @@ async function main(): Promise<void> {
   const json = {
     date: new Date().toISOString(),
     machine,
-    sizes: { history: HISTORY, allUsers: ALL_USERS, import: IMPORT },
+    sizes: { history: HISTORY, allUsers: ALL_USERS, import: IMPORT, revalue: REVALUE },
     range: { from, to },
     setup,
     totalMs,

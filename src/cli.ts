@@ -22,11 +22,13 @@ import { logsCommand } from "./commands/logs.js";
 import { maintainCommand } from "./commands/maintain.js";
 import { reportCommand } from "./commands/report.js";
 import { restoreCommand } from "./commands/restore.js";
+import { indexCommand, revalueCommand } from "./commands/revalue.js";
 import { loginCommand, logoutCommand, whoamiCommand } from "./commands/session.js";
 import { setBalanceCommand } from "./commands/set-balance.js";
 import { snapshotCommand } from "./commands/snapshot.js";
 import { dashboardSync, syncCommand } from "./commands/sync.js";
 import { exportCommand, importCommand } from "./commands/transfer.js";
+import { valuationCommand } from "./commands/valuation.js";
 import { webhooksCommand } from "./commands/webhooks.js";
 import { Context } from "./context.js";
 import { escapeForTerminal, escapeLines } from "./core/text.js";
@@ -82,6 +84,10 @@ export function buildProgram(app: App): Command {
     backupCommand,
     restoreCommand,
     maintainCommand,
+    // Valuations (issue 11).
+    valuationCommand,
+    indexCommand,
+    revalueCommand,
   ]) {
     program.addCommand(make(app));
   }

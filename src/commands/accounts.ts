@@ -7,6 +7,7 @@ import { centsFromDecimal, Money } from "../core/money.js";
 import { countAccounts } from "../core/net-worth.js";
 import { checkText, escapeForTerminal } from "../core/text.js";
 import {
+  type AccountRow,
   archiveAccount,
   deleteAccount,
   editAccount,
@@ -19,6 +20,7 @@ import { accountJson, balanceJson } from "../output/models.js";
 import { renderTable } from "../output/table.js";
 import { type App, examples, parseOptions, userRun } from "./app.js";
 import { refreshFrom } from "./effects.js";
+import { methodLines, sourceLabel, valuationLabels } from "./valuation-labels.js";
 
 const money = (decimal: string | null) =>
   decimal === null ? "" : formatAmount(centsFromDecimal(decimal));
@@ -31,16 +33,21 @@ export function accountsCommand(app: App): Command {
     .action(async (raw: { all?: boolean; json?: boolean }, cmd: Command) => {
       const run = await userRun(app, cmd);
       const out = app.output(raw);
-      const rows = await run.db.asUser(run.user.id, (tx) =>
-        listAccounts(tx, { includeArchived: Boolean(raw.all) }),
-      );
+      const { rows, labels } = await run.db.asUser(run.user.id, async (tx) => {
+        const rows = await listAccounts(tx, { includeArchived: Boolean(raw.all) });
+        return { rows, labels: await valuationLabels(tx, rows) };
+      });
+      const withMethod = (r: AccountRow) => ({
+        ...accountJson(r, run.today),
+        valuation: labels.get(r.id) ?? null,
+      });
       const t = countAccounts(rows);
       if (out.json) {
         const assets = rows.filter((r) => r.side === "asset");
         const liabilities = rows.filter((r) => r.side === "liability");
         out.result({
-          assets: assets.map((r) => accountJson(r, run.today)),
-          liabilities: liabilities.map((r) => accountJson(r, run.today)),
+          assets: assets.map(withMethod),
+          liabilities: liabilities.map(withMethod),
           totalAssets: new Money(t.assets),
           totalLiabilities: new Money(t.liabilities),
           netWorth: new Money(t.netWorth),
@@ -88,6 +95,7 @@ export function accountsCommand(app: App): Command {
       out.line(
         `Net worth ${formatAmount(t.netWorth)}  (assets ${formatAmount(t.assets)}, liabilities ${formatAmount(t.liabilities)})`,
       );
+      for (const line of methodLines(rows, labels)) out.line(line);
     });
   return examples(command, [
     "networth accounts",
@@ -124,16 +132,22 @@ export function historyCommand(app: App): Command {
       const from = parse(input.from);
       const to = parse(input.to);
       if (from && to && from > to) throw new UsageError(`--from ${from} is after --to ${to}`);
-      const { account, rows } = await run.db.asUser(run.user.id, async (tx) => {
+      const { account, label, rows } = await run.db.asUser(run.user.id, async (tx) => {
         const account = resolveAccountRef(ref, await listAccounts(tx, { includeArchived: true }));
         const includeArchive = input.all ?? false;
+        const label = (await valuationLabels(tx, [account])).get(account.id);
         return {
           account,
+          label,
           rows: await balanceHistory(tx, account.id, { from, to }, { includeArchive }),
         };
       });
       if (out.json) {
-        out.result({ account: accountJson(account, run.today), balances: rows.map(balanceJson) });
+        out.result({
+          account: accountJson(account, run.today),
+          valuation: label ?? null,
+          balances: rows.map(balanceJson),
+        });
         return;
       }
       out.line(
@@ -157,13 +171,14 @@ export function historyCommand(app: App): Command {
               change === null ? "" : `${change > 0n ? "+" : ""}${formatAmount(change)}`,
               money(r.availableBalance),
               money(r.creditLimit),
-              r.source,
+              sourceLabel(r.source, label),
             ];
           }),
           ["left", "right", "right", "right", "right", "left"],
         ),
       );
       out.line("* current value");
+      if (label) out.line(`rule: computed by the account's method, ${label.description}`);
     });
   return examples(command, [
     "networth history Home",

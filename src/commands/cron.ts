@@ -11,8 +11,9 @@ const END = "# <<< networth <<<";
 const BIN = fileURLToPath(new URL("../../bin/networth", import.meta.url));
 
 /**
- * The crontab block: every day at 06:15, a sync of every linked item, then snapshots for
- * every user; every Sunday at 06:45, `maintain`; monthly, `maintain --archive`; logged to a file. Absolute
+ * The crontab block: every day at 06:15, a sync of every linked item, then every valuation
+ * method extended to today, then snapshots for every user; every Sunday at 06:45, `maintain`;
+ * monthly, `maintain --archive`; logged to a file. Absolute
  * paths, because cron's PATH and working directory are not the user's.
  */
 export function cronBlock(options: {
@@ -26,6 +27,8 @@ export function cronBlock(options: {
   const log = `>> ${shellWord(options.log)} 2>&1`;
   // `;`, not `&&`: snapshots are taken even when an item fails to sync (sync then exits 1).
   const sync = `${networth} sync --all-users --scheduled --quiet ${log}`;
+  // Valuation methods move every day (issue 11): after the sync, before the snapshots.
+  const revalue = `${networth} revalue --all-users --quiet ${log}`;
   const snapshot = `${networth} snapshot --all-users --quiet ${log}`;
   // Weekly, Sunday 06:45, after the daily line: old backups, expired sessions, ANALYZE; on
   // the 1st of the month at 07:15 the same with the balance archive.
@@ -33,7 +36,7 @@ export function cronBlock(options: {
   const archive = `${networth} maintain --archive --quiet ${log}`;
   return [
     BEGIN,
-    `15 6 * * * ${sync}; ${snapshot}`,
+    `15 6 * * * ${sync}; ${revalue}; ${snapshot}`,
     `45 6 * * 0 ${maintain}`,
     `15 7 1 * * ${archive}`,
     END,

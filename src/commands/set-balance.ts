@@ -10,6 +10,7 @@ import { writeBalances } from "../db/balances.js";
 import { accountJson } from "../output/models.js";
 import { type App, examples, parseOptions, userRun } from "./app.js";
 import { refreshFrom } from "./effects.js";
+import { revalueAfter } from "./revalue-effects.js";
 
 const Input = z.object({
   account: z.string(),
@@ -51,7 +52,9 @@ export function setBalanceCommand(app: App): Command {
         const counts = await writeBalances(tx, [
           { accountId: target.id, date, balance: cents, available, limit, source: "manual" },
         ]);
-        await refreshFrom(tx, run, counts.earliestChange);
+        // A method re-anchors on the new value (issue 11).
+        const from = await revalueAfter(tx, run, [target.id], counts.earliestChange);
+        await refreshFrom(tx, run, from);
         return { account: await getAccount(tx, target.id), cents, counts };
       });
       if (out.json) {

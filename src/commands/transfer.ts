@@ -19,6 +19,7 @@ import { allBalances } from "../db/balances.js";
 import { UsageError, UserError } from "../errors.js";
 import { type App, examples, parseOptions, userRun } from "./app.js";
 import { refreshFrom } from "./effects.js";
+import { revalueAfter } from "./revalue-effects.js";
 
 const ImportInput = z.object({
   file: z.string(),
@@ -94,7 +95,13 @@ export function importCommand(app: App): Command {
             ? (done, total) => out.info(`importing: ${count(done)} of ${count(total)} rows`)
             : undefined,
         });
-        if (!dryRun) await refreshFrom(tx, run, counts.earliestChange);
+        if (!dryRun) {
+          // Valuation methods re-anchor on imported values (issue 11); a new account has none.
+          const ids = [
+            ...new Set(plan.rows.flatMap((r) => ("id" in r.account ? [r.account.id] : []))),
+          ];
+          await refreshFrom(tx, run, await revalueAfter(tx, run, ids, counts.earliestChange));
+        }
         return { plan, counts };
       });
 

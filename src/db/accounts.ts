@@ -32,6 +32,8 @@ export interface AccountRow {
   balanceSource: string | null;
   balanceCreatedAt: Date | null;
   balanceCount: number;
+  /** The account's valuation method (issue 11), or null. */
+  valuationMethod?: string | null;
 }
 
 const ACCOUNT_SELECT = `
@@ -44,7 +46,8 @@ const ACCOUNT_SELECT = `
          b.id AS balance_id, b.balance::text AS balance,
          b.available_balance::text AS available_balance, b.credit_limit::text AS credit_limit,
          b.date AS balance_date, b.source::text AS balance_source, b.created_at AS balance_created_at,
-         (SELECT count(*)::int FROM all_account_balances x WHERE x.account_id = a.id) AS balance_count
+         (SELECT count(*)::int FROM all_account_balances x WHERE x.account_id = a.id) AS balance_count,
+         (SELECT v.method::text FROM account_valuations v WHERE v.account_id = a.id) AS valuation_method
   FROM accounts a
   LEFT JOIN account_type_config c ON c.type = a.type::text AND c.subtype = a.subtype
   LEFT JOIN manual_assets m ON m.account_id = a.id

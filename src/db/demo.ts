@@ -1,6 +1,7 @@
 import type { Sql, TransactionSql } from "postgres";
 import { addDays } from "../core/dates.js";
 import { writeBalances } from "./balances.js";
+import { seedDemoValuations } from "./demo-valuations.js";
 
 /** The demo user's email: `networth demo` resets this user and no other. */
 export const DEMO_EMAIL = "demo@networth.local";
@@ -203,5 +204,7 @@ export async function seedDemo(tx: TransactionSql, userId: string, today: string
       },
     ]);
   }
+  // Valuation methods for the car, home, mortgage and car loan (issue 11).
+  await seedDemoValuations(tx, userId, today, first, [addDays(today, -500), addDays(today, -45)]);
   return first;
 }

@@ -14,8 +14,9 @@ export interface StaleManualAccount {
 }
 
 /**
- * The user's active manual accounts whose current value is dated before `before`
- * (YYYY-MM-DD), or that have no value; oldest value first, accounts without one first of all.
+ * The user's active manual accounts without a valuation method whose current value is dated
+ * before `before` (YYYY-MM-DD), or that have no value; oldest value first, accounts without
+ * one first of all.
  */
 export async function staleManualAccounts(
   tx: TransactionSql,
@@ -26,6 +27,8 @@ export async function staleManualAccounts(
     FROM accounts a
     LEFT JOIN account_balances b ON b.account_id = a.id AND b.is_current
     WHERE a.is_manual AND a.is_active AND (b.date IS NULL OR b.date < ${before}::date)
+      -- An account with a valuation method is kept current by revalue (issue 11).
+      AND NOT EXISTS (SELECT 1 FROM account_valuations v WHERE v.account_id = a.id)
     ORDER BY b.date NULLS FIRST, lower(a.name), a.id`;
 }
 

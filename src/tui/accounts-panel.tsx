@@ -11,6 +11,16 @@ export function accountOrder(accounts: readonly AccountRow[]): AccountRow[] {
   ];
 }
 
+/** A manual account's institution cell: "manual", or how its value moves (issue 11). */
+const METHOD_WORDS: Record<string, string> = {
+  depreciation: "depreciating",
+  appreciation: "appreciating",
+  index: "indexed",
+  amortization: "amortizing",
+};
+const manualLabel = (row: AccountRow) =>
+  row.valuationMethod ? (METHOD_WORDS[row.valuationMethod] ?? "manual") : "manual";
+
 type Line =
   | { readonly kind: "side"; readonly title: string }
   | { readonly kind: "account"; readonly row: AccountRow; readonly index: number };
@@ -54,7 +64,7 @@ export function AccountsPanel(props: AccountsPanelProps) {
   const balanceWidth = Math.max(10, ...balances.map((b) => b.length));
   const ageWidth = 5;
   const room = width - 3 - balanceWidth - ageWidth - 3;
-  const longest = Math.max(6, ...rows.map((r) => (r.institutionName ?? "manual").length));
+  const longest = Math.max(6, ...rows.map((r) => (r.institutionName ?? manualLabel(r)).length));
   const institutionWidth = Math.max(6, Math.min(longest, Math.floor(room / 3)));
   const nameWidth = Math.max(4, room - institutionWidth);
 
@@ -90,7 +100,7 @@ export function AccountsPanel(props: AccountsPanelProps) {
               <Text color={theme.warning}>{attention ? "!" : " "}</Text> {cell(row.name, nameWidth)}{" "}
               {cell(balances[index] ?? "", balanceWidth, "right")}{" "}
               <Text color={chosen && props.focused ? undefined : theme.muted}>
-                {cell(row.institutionName ?? "manual", institutionWidth)}{" "}
+                {cell(row.institutionName ?? manualLabel(row), institutionWidth)}{" "}
                 {cell(
                   row.balanceDate ? ageInDays(row.balanceDate, props.today) : "",
                   ageWidth,

@@ -177,7 +177,9 @@ describe("networth demo", () => {
     await t?.dispose();
   });
 
-  it("creates two years of history in every bucket, logs in, and matches report and accounts", async () => {
+  it("creates two years of history in every bucket, logs in, and matches report and accounts", {
+    timeout: 180_000,
+  }, async () => {
     const demo = await cli(["demo", "--json"], t.env);
     expect(demo.exitCode).toBe(0);
     const shown = json<ReportJson>(demo);
@@ -189,7 +191,11 @@ describe("networth demo", () => {
     for (const bucket of [...report.breakdown.assets, ...report.breakdown.liabilities]) {
       expect(bucket.amount, bucket.bucket).toBeGreaterThan(0);
     }
-    const accounts = json<{ netWorth: number }>(await cli(["accounts", "--json"], t.env));
+    const accounts = json<{
+      netWorth: number;
+      assets: { name: string; valuation: { method: string } | null }[];
+      liabilities: { name: string; valuation: { method: string } | null }[];
+    }>(await cli(["accounts", "--json"], t.env));
     expect(accounts.netWorth).toBe(report.current?.netWorth);
     const whoami = json<{ user: { email: string } }>(await cli(["whoami", "--json"], t.env));
     expect(whoami.user.email).toBe("demo@networth.local");
@@ -202,6 +208,32 @@ describe("networth demo", () => {
       await cli(["history", "Car loan", "--json"], t.env),
     );
     expect(loan.account.currentBalance.balance).toBe(0);
+    // Valuation methods (issue 11): the car loses value every month and the loans fall with
+    // every payment, back to the first day; the home follows its rule between appraisals.
+    const methods = Object.fromEntries(
+      [...accounts.assets, ...accounts.liabilities].map((a) => [a.name, a.valuation?.method]),
+    );
+    expect(methods).toMatchObject({
+      Car: "depreciation",
+      Home: "appreciation",
+      Mortgage: "amortization",
+      "Car loan": "amortization",
+    });
+    const { balances } = json<{
+      balances: { account: string; balance: number; source: string; date: string }[];
+    }>(await cli(["export", "balances", "--format", "json"], t.env));
+    for (const name of ["Car", "Mortgage", "Car loan", "Home"]) {
+      const values = balances
+        .filter((b) => b.account === name)
+        .sort((a, b) => (a.date < b.date ? -1 : 1));
+      expect(values.filter((b) => b.source === "rule").length, name).toBeGreaterThanOrEqual(
+        name === "Car loan" ? 20 : 24,
+      );
+      if (name === "Home") continue;
+      for (let i = 1; i < values.length; i++) {
+        expect(values[i]?.balance, name).toBeLessThanOrEqual(values[i - 1]?.balance ?? 0);
+      }
+    }
     // Running it again resets the demo user rather than adding to it.
     expect((await cli(["demo", "--json"], t.env)).exitCode).toBe(0);
     const again = json<{ assets: unknown[]; liabilities: unknown[] }>(
@@ -231,7 +263,7 @@ describe("networth cron", () => {
     const log = `>> ${home}/data/cron.log 2>&1`;
     expect(printed.stdout).toMatch(
       new RegExp(
-        `^15 6 \\* \\* \\* ${networth} sync --all-users --scheduled --quiet ${log}; ${networth} snapshot --all-users --quiet ${log}$`,
+        `^15 6 \\* \\* \\* ${networth} sync --all-users --scheduled --quiet ${log}; ${networth} revalue --all-users --quiet ${log}; ${networth} snapshot --all-users --quiet ${log}$`,
         "m",
       ),
     );

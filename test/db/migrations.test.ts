@@ -125,7 +125,8 @@ const ENUMS: Record<string, string[]> = {
     "loan",
     "other_liability",
   ],
-  balance_source: ["plaid", "manual", "kbb_api"],
+  balance_source: ["plaid", "manual", "kbb_api", "rule"],
+  valuation_method: ["depreciation", "appreciation", "index", "amortization"],
   refresh_type: ["manual", "scheduled", "webhook"],
   refresh_status: ["pending", "success", "partial_success", "failed"],
 };
@@ -161,6 +162,10 @@ const TRIGGERS = [
   "account_balances_current_insert",
   "account_balances_current_update",
   "account_balances_current_delete",
+  "update_account_valuations_updated_at",
+  "audit_account_valuations_insert",
+  "audit_account_valuations_update",
+  "audit_account_valuations_delete",
 ];
 
 // all_account_balances: migration 0006 (the balance archive).

@@ -1,0 +1,55 @@
+import type { TransactionSql } from "postgres";
+import { centsFromDecimal } from "../core/money.js";
+import { describeValuation } from "../core/valuation/describe.js";
+import type { AccountRow } from "../db/accounts.js";
+import { valuationsByAccount } from "../db/valuations.js";
+
+/** An account's method for accounts, history, the dashboard and doctor. */
+export interface ValuationLabel {
+  readonly method: string;
+  /** "depreciating 15%/yr", "amortizing, 287 payments left, paid off 2049-02-01". */
+  readonly description: string;
+}
+
+/** The methods of these accounts, described from each account's current value. */
+export async function valuationLabels(
+  tx: TransactionSql,
+  accounts: readonly Pick<AccountRow, "id" | "balance" | "balanceDate">[],
+): Promise<Map<string, ValuationLabel>> {
+  const stored = await valuationsByAccount(tx);
+  const labels = new Map<string, ValuationLabel>();
+  for (const account of accounts) {
+    const v = stored.get(account.id);
+    if (!v) continue;
+    const current =
+      account.balance !== null && account.balanceDate !== null
+        ? { date: account.balanceDate, cents: centsFromDecimal(account.balance) }
+        : null;
+    labels.set(account.id, {
+      method: v.rule.method,
+      description: describeValuation(v.rule, current),
+    });
+  }
+  return labels;
+}
+
+/** The "Valuation methods" block under the accounts tables (nothing when there are none). */
+export function methodLines(
+  accounts: readonly Pick<AccountRow, "id" | "name">[],
+  labels: ReadonlyMap<string, ValuationLabel>,
+): string[] {
+  const named = accounts.filter((a) => labels.has(a.id));
+  if (named.length === 0) return [];
+  const width = Math.max(...named.map((a) => a.name.length));
+  return [
+    "",
+    "Valuation methods",
+    ...named.map((a) => `  ${a.name.padEnd(width)}  ${labels.get(a.id)?.description}`),
+  ];
+}
+
+/** The Source cell of a history row: generated rows name their method. */
+export function sourceLabel(source: string, label: ValuationLabel | undefined): string {
+  if (source !== "rule") return source;
+  return label ? `rule: ${label.method}` : "rule (method cleared)";
+}
