@@ -161,7 +161,7 @@ export async function run(
   const program = buildProgram(app);
   configureTree(program, streams);
   // No arguments on a terminal opens the dashboard; otherwise the help, as before.
-  const tty = argv.length === 2 && streams.stdout.isTTY && process.stdin.isTTY;
+  const tty = argv.length === 2 && streams.stdout.isTTY && streams.stdin?.isTTY;
   try {
     await program.parseAsync(tty ? [...argv, "dashboard"] : argv);
     state.finished = true;
@@ -251,7 +251,12 @@ export async function main(argv: string[], early?: NodeJS.Signals): Promise<void
   let stopping = false;
   const controller = new AbortController();
   const state = newRunState({ signal: controller.signal, busy: 0, commits: 0 });
-  const streams = { stdout: process.stdout, stderr: process.stderr, env: process.env };
+  const streams = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+  };
   let idle: NodeJS.Timeout | undefined;
   const leave = () => {
     clearInterval(idle);
