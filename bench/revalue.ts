@@ -6,15 +6,18 @@
  * Both run as `revalue --all-users` does (the cron line): on the system connection.
  */
 
+import { pathToFileURL } from "node:url";
 import type { TransactionSql } from "postgres";
-import { addDays } from "../src/core/dates.js";
+import { addDays, todayIn } from "../src/core/dates.js";
 import { addMonths } from "../src/core/valuation/months.js";
 import type { Database } from "../src/db/connection.js";
 import { revalue } from "../src/db/revalue.js";
 import { refreshSnapshots } from "../src/db/snapshots.js";
+import { freshEmbedded, freshServer } from "./backup.js";
 import {
   type BenchRow,
   type DatabaseKind,
+  formatTable,
   measured,
   median,
   newRow,
@@ -31,7 +34,7 @@ const RUNS = 3;
 const NAIVE_RUNS = 1;
 
 /** A user with the accounts, their first values, their methods and the index (set-based). */
-async function generate(db: Database, today: string): Promise<string> {
+export async function generate(db: Database, today: string): Promise<string> {
   const start = addMonths(today, -12 * REVALUE.years);
   const [user] = await db.sql<{ id: string }[]>`
     INSERT INTO users (email) VALUES (${REVALUE.email}) RETURNING id`;
@@ -85,7 +88,10 @@ async function clearGenerated(db: Database, userId: string): Promise<void> {
   await db.sql`VACUUM account_balances`;
 }
 
-/** The revalue command's transaction: revalue, then the snapshots from the earliest change. */
+/**
+ * The revalue command's transaction: revalue, then the snapshots from the earliest change.
+ * On the system connection (`--all-users`) or, run under asUser, as the logged-in user.
+ */
 async function revalueAll(tx: TransactionSql, userId: string, today: string) {
   const done = await revalue(tx, { all: true }, { today });
   const from = done.earliestByUser.get(userId);
@@ -125,6 +131,23 @@ export async function revalueRows(
     0,
   );
 
+  // Row 11u: the same cold run as the logged-in user (`networth revalue`): row level security
+  // on every read and on the current-row triggers' statements.
+  const asUser = newRow("11u", "revalue-as-user", "revalue as the logged-in user", database, {
+    kind: "report",
+    text: "reported",
+  });
+  const userSamples: number[] = [];
+  let userWritten = 0;
+  for (let run = 0; run < RUNS; run++) {
+    await clearGenerated(db, userId);
+    const { ms, value } = await timed(() =>
+      db.asUser(userId, (tx) => revalueAll(tx, userId, today)),
+    );
+    userSamples.push(ms);
+    userWritten = value.done.accounts.reduce((n, a) => n + a.inserted, 0);
+  }
+
   const naive = newRow("11n", "naive-revalue", "naive revalue: 1 account at a time", database, {
     kind: "report",
     text: "reported",
@@ -153,10 +176,15 @@ export async function revalueRows(
     naiveSamples.push(ms);
   }
   measured(row, samples, null);
+  measured(asUser, userSamples, median(userSamples) / median(samples));
   measured(naive, naiveSamples, median(naiveSamples) / median(samples));
   row.notes.push(
     `${written.toLocaleString("en-US")} values written (+ their audit rows), snapshots from ${addDays(today, -365 * REVALUE.years).slice(0, 4)} refreshed in the same transaction (median ${Math.round(median(refreshes))} ms of it)`,
     `second run: ${Math.round(idle.ms)} ms, ${idleWritten} written`,
+  );
+  asUser.notes.push(
+    "ratio = as the user / row 11 (system connection)",
+    userWritten === written ? "same rows as row 11" : "DIFFERS",
   );
   naive.notes.push(
     `${naiveWritten.toLocaleString("en-US")} values, ${ids.length} x 4 statements; ratio = naive / row 11`,
@@ -168,5 +196,26 @@ export async function revalueRows(
     idleMs: Math.round(idle.ms),
     idleWritten,
   };
-  return [row, naive];
+  return [row, asUser, naive];
 }
+
+/** Rows 11, 11u and 11n alone: `node --import tsx bench/revalue.ts` (BENCH_SERVER=0 / BENCH_EMBEDDED=0). */
+async function standalone(): Promise<void> {
+  const adminUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+  const today = todayIn();
+  const rows: BenchRow[] = [];
+  const kinds: DatabaseKind[] = [];
+  if (process.env.BENCH_SERVER !== "0") kinds.push("server");
+  if (process.env.BENCH_EMBEDDED !== "0") kinds.push("embedded");
+  for (const kind of kinds) {
+    const fresh = kind === "server" ? await freshServer(adminUrl) : await freshEmbedded();
+    try {
+      rows.push(...(await revalueRows(fresh.db, kind, today)));
+    } finally {
+      await fresh.drop().catch(() => {});
+    }
+  }
+  process.stdout.write(`${formatTable(rows)}\n`);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await standalone();

@@ -162,7 +162,7 @@ async function embeddedRows(from: string, to: string) {
   return { rows, setup };
 }
 
-const ORDER = ["1", "2", "3", "4a", "4b", "5", "6", "7", "8", "9", "10", "11", "11n"];
+const ORDER = ["1", "2", "3", "4a", "4b", "5", "6", "7", "8", "9", "10", "11", "11u", "11n"];
 const byRow = (a: BenchRow, b: BenchRow) =>
   ORDER.indexOf(a.num) - ORDER.indexOf(b.num) ||
   (a.database === b.database ? 0 : a.database === "server" ? -1 : 1);
