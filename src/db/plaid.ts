@@ -126,9 +126,12 @@ export async function disconnectItem(tx: TransactionSql, id: string, on: string)
 
 /**
  * Deletes an item with its accounts and their whole history (explicit purge only); returns the
- * earliest balance date removed, from which snapshots must be refreshed.
+ * earliest balance date removed, from which snapshots must be refreshed. The owner's write lock
+ * comes first, as for every writer: taken only by the delete's triggers, after the account
+ * rows were locked, it deadlocked with a writer that held it and wanted those rows.
  */
 export async function purgeItem(tx: TransactionSql, id: string): Promise<string | null> {
+  await tx`SELECT networth_lock_user(user_id) FROM plaid_items WHERE id = ${id}`;
   const [first] = await tx<{ first: string | null }[]>`
     SELECT min(b.date) AS first FROM all_account_balances b JOIN accounts a ON a.id = b.account_id
     WHERE a.plaid_item_id = ${id}`;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addDays } from "../../src/core/dates.js";
 import { type BalanceInput, type WriteCounts, writeBalances } from "../../src/db/balances.js";
 import type { Database } from "../../src/db/connection.js";
+import { purgeItem } from "../../src/db/plaid.js";
 import { refreshSnapshots } from "../../src/db/snapshots.js";
 import { DATABASE_KINDS, type TestTarget } from "../support/databases.js";
 
@@ -241,6 +242,62 @@ for (const kind of DATABASE_KINDS) {
           replaced: 40,
         });
         expect(await stored(db, a, dates[5] as string)).toBe("600.00");
+        expect(await wrongDays(db, userId)).toEqual([]);
+      },
+    );
+
+    it.runIf(kind.name === "server")(
+      "purges an item beside a writer of the same user without a deadlock",
+      async () => {
+        const userId = await createUser(db);
+        const manual = await createAccount(db, userId, "Cash");
+        const [item] = await db.sql<{ id: string }[]>`
+          INSERT INTO plaid_items (user_id, item_id, access_token, institution_id, institution_name)
+          VALUES (${userId}, ${`item-${userId}`}, 'sealed', 'ins_1', 'Bank') RETURNING id`;
+        const itemId = item?.id as string;
+        const [linked] = await db.sql<{ id: string }[]>`
+          INSERT INTO accounts (user_id, plaid_item_id, plaid_account_id, name, type, subtype, category)
+          VALUES (${userId}, ${itemId}, ${`acc-${userId}`}, 'Checking', 'depository', 'checking', 'cash')
+          RETURNING id`;
+        const linkedId = linked?.id as string;
+        await db.sql`INSERT INTO account_balances (account_id, date, balance, source)
+          VALUES (${linkedId}, ${START}, 50.00, 'plaid')`;
+
+        // The writer holds the user's lock (its first write), then writes the linked account
+        // while the purge runs: before the purge took the lock first, the purge held the
+        // account rows and waited for the lock, the writer held the lock and waited for the
+        // rows: "deadlock detected".
+        let release: () => void = () => {};
+        const gate = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        let reached: () => void = () => {};
+        const ready = new Promise<void>((resolve) => {
+          reached = resolve;
+        });
+        const writer = db.asUser(userId, async (tx) => {
+          await writeBalances(tx, [balance(manual, "2026-02-01", 200_000n)]);
+          reached();
+          await gate;
+          return writeBalances(tx, [balance(linkedId, "2026-02-02", 70_00n)]);
+        });
+        writer.catch(() => reached());
+        await ready;
+        const purge = db.asUser(userId, async (tx) => {
+          const first = await purgeItem(tx, itemId);
+          if (first !== null) await refreshSnapshots(tx, { userId }, first, TODAY);
+          return first;
+        });
+        await blockedOrDone(db, purge);
+        release();
+        const [wrote, purged] = await Promise.allSettled([writer, purge]);
+        expect(wrote.status, String((wrote as PromiseRejectedResult).reason)).toBe("fulfilled");
+        expect(purged.status, String((purged as PromiseRejectedResult).reason)).toBe("fulfilled");
+        // The purge ran after the writer committed: the linked account is gone with the value
+        // the writer gave it; the manual account keeps its own.
+        const left = await db.sql`SELECT id FROM accounts WHERE plaid_item_id = ${itemId}`;
+        expect(left).toHaveLength(0);
+        expect(await stored(db, manual, "2026-02-01")).toBe("2000.00");
         expect(await wrongDays(db, userId)).toEqual([]);
       },
     );
