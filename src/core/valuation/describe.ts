@@ -46,6 +46,8 @@ export function describeValuation(rule: ValuationRule, current: DatedCents | nul
       return `appreciating ${percent(rule.rate)}%/yr`;
     case "index":
       return `following index ${rule.index}`;
+    case "holdings":
+      return "holdings at market prices";
     case "amortization": {
       if (!current) return `amortizing at ${percent(rule.apr)}%`;
       const outlook = loanOutlook(rule, current);

@@ -50,6 +50,12 @@ export type ValuationRule =
       readonly firstPayment: string;
       readonly payment: bigint;
       readonly extra: bigint;
+    }
+  | {
+      /** Σ quantity × price (./holdings.ts); start: the earliest holding's, basis unused (0). */
+      readonly method: "holdings";
+      readonly start: string;
+      readonly basis: bigint;
     };
 
 export type ValuationMethodName = ValuationRule["method"];
@@ -170,6 +176,9 @@ function* segment(
       }
       return;
     }
+    case "holdings":
+      // Its values come from the holdings and the day's prices (./holdings.ts), not a rule.
+      return;
     case "amortization": {
       const { n, d } = ratio(rule.apr, "apr");
       // The monthly rate a/b = apr/1200, in lowest terms (smaller numbers, the same value).
