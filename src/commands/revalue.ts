@@ -5,24 +5,52 @@ import { resolveAccountRef } from "../core/account-ref.js";
 import { todayIn } from "../core/dates.js";
 import { parseIndexCsv } from "../core/valuation/inputs.js";
 import { listAccounts } from "../db/accounts.js";
+import { heldAssets } from "../db/holdings.js";
+import { upsertPrices } from "../db/prices.js";
 import type { RevalueResult } from "../db/revalue.js";
 import { revalue } from "../db/revalue.js";
 import { refreshSnapshots } from "../db/snapshots.js";
-import { replaceIndex } from "../db/valuations.js";
+import { replaceIndex, type ValuationScope } from "../db/valuations.js";
 import { UsageError, UserError } from "../errors.js";
 import type { Output } from "../output/output.js";
 import { type App, examples, parseOptions, userRun } from "./app.js";
 import { refreshFrom } from "./effects.js";
+import {
+  type AssetNeed,
+  budgets,
+  describeCall,
+  fetchMarket,
+  type MarketResult,
+  type PlannedCall,
+  type ProviderBudget,
+  planMarket,
+} from "./market.js";
 
 const RevalueInput = z.object({
   account: z.string().optional(),
   allUsers: z.boolean().optional(),
   dryRun: z.boolean().optional(),
+  accept: z.boolean().optional(),
   json: z.boolean().optional(),
   quiet: z.boolean().optional(),
 });
 
-function render(out: Output, result: RevalueResult, names: Map<string, string>, dryRun: boolean) {
+/** What the market part of a run did (or, dry, would do). */
+interface MarketReport {
+  calls: PlannedCall[];
+  budgets: ProviderBudget[];
+  market: MarketResult | null;
+}
+
+function render(
+  out: Output,
+  result: RevalueResult,
+  names: Map<string, string>,
+  dryRun: boolean,
+  market: MarketReport,
+) {
+  const failed = market.market?.failed ?? [];
+  const heldBack = market.market?.heldBack ?? [];
   const sum = (key: "inserted" | "updated" | "deleted") =>
     result.accounts.reduce((n, a) => n + a[key], 0);
   if (out.json) {
@@ -41,8 +69,26 @@ function render(out: Output, result: RevalueResult, names: Map<string, string>, 
       updated: sum("updated"),
       deleted: sum("deleted"),
       problems: result.problems,
+      calls: (dryRun ? market.calls : (market.market?.calls ?? [])).map(callJson),
+      failedCalls: failed.map((f) => ({ ...callJson(f.call), reason: f.reason })),
+      pricesFetched: market.market?.prices.length ?? 0,
+      heldBack,
+      budgets: market.budgets,
+      stale: result.stale.map((s) => ({
+        accountId: s.accountId,
+        name: names.get(s.accountId) ?? null,
+        reason: s.reason,
+        lastGood: s.lastGood,
+      })),
     });
   } else {
+    if (dryRun) {
+      for (const call of market.calls) out.line(`would call ${describeCall(call)}`);
+    }
+    if (market.calls.length > 0 || dryRun) {
+      for (const b of market.budgets.filter((b) => b.used > 0 || market.calls.length > 0))
+        out.info(`${b.provider}: ${b.used} of ${b.limit} requests used this month, ${b.left} left`);
+    }
     const verb = dryRun ? "would write" : "wrote";
     for (const a of result.accounts) {
       if (a.inserted + a.updated + a.deleted === 0) continue;
@@ -58,9 +104,44 @@ function render(out: Output, result: RevalueResult, names: Map<string, string>, 
   }
   for (const p of result.problems)
     out.warn(`${names.get(p.accountId) ?? p.accountId}: ${p.message}`);
-  if (result.problems.length > 0) {
-    throw new UserError(`${result.problems.length} method(s) could not run (see above)`);
-  }
+  for (const f of failed) out.warn(`${describeCall(f.call)} failed: ${f.reason}`);
+  for (const h of heldBack) out.warn(`${h.asset} on ${h.date}: ${h.reason}`);
+  for (const s of result.stale)
+    out.warn(
+      `${names.get(s.accountId) ?? s.accountId} is stale: ${s.reason}; last good value ${s.lastGood ?? "none yet"}`,
+    );
+  const troubles = [
+    result.problems.length > 0 ? `${result.problems.length} method(s) could not run` : "",
+    result.stale.length > 0 && !dryRun ? `${result.stale.length} account(s) stale` : "",
+    failed.length > 0 ? `${failed.length} provider call(s) failed` : "",
+    heldBack.length > 0 ? `${heldBack.length} price(s) held back` : "",
+  ].filter(Boolean);
+  if (troubles.length > 0) throw new UserError(`${troubles.join(", ")} (see above)`);
+}
+
+function callJson(call: PlannedCall) {
+  return {
+    provider: call.provider,
+    call: call.call,
+    assets: call.assets,
+    from: call.from ?? null,
+    to: call.to ?? null,
+  };
+}
+
+/** The market part: plan the calls the held assets need, and (unless dry) make them. */
+async function marketStep(
+  ctx: Parameters<typeof fetchMarket>[0],
+  db: Parameters<typeof fetchMarket>[1],
+  needs: readonly AssetNeed[],
+  today: string,
+  options: { dryRun: boolean; accept: boolean },
+): Promise<MarketReport> {
+  const plan = await planMarket(db, needs, today);
+  const market = options.dryRun
+    ? null
+    : await fetchMarket(ctx, db, plan, { today, accept: options.accept });
+  return { calls: plan.calls, budgets: await budgets(ctx, db, today), market };
 }
 
 export function revalueCommand(app: App): Command {
@@ -68,20 +149,33 @@ export function revalueCommand(app: App): Command {
     .description("extend every valuation method to today (idempotent: a second run writes nothing)")
     .option("--account <account>", "only this account")
     .option("--all-users", "every user's methods (for cron; explicit, cross-user)")
-    .option("--dry-run", "count what would be written; write nothing")
+    .option(
+      "--dry-run",
+      "count what would be written and list the provider calls; send and write nothing",
+    )
+    .option("--accept", "apply prices held back as 100x away from the one before")
     .option("--json", "print what was (or would be) written as JSON")
     .option("--quiet", "no summary line")
     .action(async (raw: Record<string, unknown>, cmd: Command) => {
       const input = parseOptions(RevalueInput, raw);
       const out = app.output(input);
       const dryRun = Boolean(input.dryRun);
+      const accept = Boolean(input.accept);
       if (input.allUsers) {
         if (input.account) throw new UsageError("--account and --all-users do not go together");
         const ctx = app.context(cmd);
         const db = await ctx.database();
         const today = todayIn(undefined, ctx.now());
+        const needs = await db.sql.begin((tx) => heldAssets(tx, null));
+        if (needs.length > 0) out.progress("Fetching prices...\n");
+        const market = await marketStep(ctx, db, needs, today, { dryRun, accept });
         const result = await db.sql.begin(async (tx) => {
-          const done = await revalue(tx, { all: true }, { today, dryRun });
+          if (market.market) await upsertPrices(tx, market.market.prices);
+          const done = await revalue(
+            tx,
+            { all: true },
+            { today, dryRun, reasons: market.market?.reasons ?? new Map() },
+          );
           if (!dryRun) {
             for (const [userId, from] of done.earliestByUser) {
               await refreshSnapshots(tx, { userId }, from, today);
@@ -89,21 +183,32 @@ export function revalueCommand(app: App): Command {
           }
           return done;
         });
-        render(out, result, new Map(), dryRun);
+        render(out, result, new Map(), dryRun, market);
         return;
       }
       const run = await userRun(app, cmd);
+      const { scope, needs } = await run.db.asUser(run.user.id, async (tx) => {
+        const accounts = await listAccounts(tx, { includeArchived: true });
+        const ids = input.account ? [resolveAccountRef(input.account, accounts).id] : null;
+        const scope: ValuationScope = ids ? { accountIds: ids } : { all: true };
+        const needs = await heldAssets(tx, ids);
+        return { scope, needs };
+      });
+      if (needs.length > 0) out.progress("Fetching prices...\n");
+      const market = await marketStep(run.ctx, run.db, needs, run.today, { dryRun, accept });
       const { result, names } = await run.db.asUser(run.user.id, async (tx) => {
         const accounts = await listAccounts(tx, { includeArchived: true });
         const names = new Map(accounts.map((a) => [a.id, a.name]));
-        const scope = input.account
-          ? { accountIds: [resolveAccountRef(input.account, accounts).id] }
-          : { all: true as const };
-        const result = await revalue(tx, scope, { today: run.today, dryRun });
+        if (market.market) await upsertPrices(tx, market.market.prices);
+        const result = await revalue(tx, scope, {
+          today: run.today,
+          dryRun,
+          reasons: market.market?.reasons ?? new Map(),
+        });
         if (!dryRun) await refreshFrom(tx, run, result.earliestByUser.get(run.user.id) ?? null);
         return { result, names };
       });
-      render(out, result, names, dryRun);
+      render(out, result, names, dryRun, market);
     });
   return examples(command, [
     "networth revalue",
