@@ -70,7 +70,7 @@ export interface MarketResult {
 }
 
 /** The settings of the price providers: env over config, the base URL overridable. */
-export function coingeckoOf(ctx: Context, retry: RetryPolicy = DEFAULT_RETRY) {
+export function coingeckoOf(ctx: Context, retry: RetryPolicy = retryPolicyOf(ctx)) {
   const plan = ctx.config.get("prices.coingeckoPlan") === "pro" ? "pro" : "demo";
   return {
     settings: {
@@ -80,6 +80,16 @@ export function coingeckoOf(ctx: Context, retry: RetryPolicy = DEFAULT_RETRY) {
     } as const,
     retry,
   };
+}
+
+/**
+ * The shared retry policy; NETWORTH_PROVIDER_RETRY_MS replaces its base delays (a test's fake,
+ * or a mirror on the same machine, need not be waited for in seconds).
+ */
+export function retryPolicyOf(ctx: Context): RetryPolicy {
+  const ms = Number(ctx.env.NETWORTH_PROVIDER_RETRY_MS);
+  if (!ctx.env.NETWORTH_PROVIDER_RETRY_MS || !Number.isFinite(ms) || ms < 0) return DEFAULT_RETRY;
+  return { ...DEFAULT_RETRY, baseMs: ms, rateLimitBaseMs: ms, maxDelayMs: Math.max(ms, 1) * 16 };
 }
 
 /** Each provider's monthly budget (config budget.<provider>, or its default). */
