@@ -31,7 +31,8 @@ function importCommand(app: App): Command {
       }
       const prices = parsePriceCsv(text);
       const run = await userRun(app, cmd);
-      const out = app.output(raw);
+      // `prices` has --json of its own: commander hands it to whichever level it lands on.
+      const out = app.output({ json: Boolean(raw.json || cmd.parent?.opts().json) });
       const counts = await run.db.asUser(run.user.id, async (tx) => {
         const counts = await upsertPrices(
           tx,

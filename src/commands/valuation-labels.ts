@@ -1,14 +1,18 @@
 import type { TransactionSql } from "postgres";
 import { centsFromDecimal } from "../core/money.js";
 import { describeValuation } from "../core/valuation/describe.js";
+import { describeHolding } from "../core/valuation/holdings.js";
 import type { AccountRow } from "../db/accounts.js";
-import { valuationsByAccount } from "../db/valuations.js";
+import { holdingsByAccount } from "../db/holdings.js";
+import { type StaleState, valuationsByAccount } from "../db/valuations.js";
 
 /** An account's method for accounts, history, the dashboard and doctor. */
 export interface ValuationLabel {
   readonly method: string;
   /** "depreciating 15%/yr", "amortizing, 287 payments left, paid off 2049-02-01". */
   readonly description: string;
+  /** A market method that could not value today: why, since when, its last good value. */
+  readonly stale: StaleState | null;
 }
 
 /** The methods of these accounts, described from each account's current value. */
@@ -17,6 +21,10 @@ export async function valuationLabels(
   accounts: readonly Pick<AccountRow, "id" | "balance" | "balanceDate">[],
 ): Promise<Map<string, ValuationLabel>> {
   const stored = await valuationsByAccount(tx);
+  const withHoldings = accounts
+    .filter((a) => stored.get(a.id)?.rule.method === "holdings")
+    .map((a) => a.id);
+  const holdings = withHoldings.length > 0 ? await holdingsByAccount(tx, withHoldings) : new Map();
   const labels = new Map<string, ValuationLabel>();
   for (const account of accounts) {
     const v = stored.get(account.id);
@@ -25,9 +33,18 @@ export async function valuationLabels(
       account.balance !== null && account.balanceDate !== null
         ? { date: account.balanceDate, cents: centsFromDecimal(account.balance) }
         : null;
+    const held = holdings.get(account.id);
+    const base =
+      v.rule.method === "holdings" && held
+        ? `holdings: ${held.map(describeHolding).join(", ")}`
+        : describeValuation(v.rule, current);
+    const staleText = v.stale
+      ? `; STALE since ${v.stale.since} (last good value ${v.stale.lastGood ?? "none"}): ${v.stale.reason}`
+      : "";
     labels.set(account.id, {
       method: v.rule.method,
-      description: describeValuation(v.rule, current),
+      description: `${base}${staleText}`,
+      stale: v.stale,
     });
   }
   return labels;
