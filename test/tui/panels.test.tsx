@@ -194,7 +194,7 @@ describe("the accounts panel", () => {
     );
     const frame = lines(lastFrame());
     expect(frame.find((l) => l.includes("Crypto"))).toMatch(/^ ! Crypto .*stale since 2025/);
-    expect(frame.find((l) => l.includes("Gold"))).toMatch(/^ {3}Gold .*market prices/);
+    expect(frame.find((l) => l.includes("Gold"))).toMatch(/^. {2}Gold .*market prices/);
   });
 
   it("scrolls to keep the selection in view", () => {
