@@ -10,9 +10,8 @@ ALTER TABLE account_valuations
   DROP COLUMN IF EXISTS vehicle_year,
   DROP COLUMN IF EXISTS vehicle_make,
   DROP COLUMN IF EXISTS vehicle_model,
-  DROP COLUMN IF EXISTS value_low,
-  DROP COLUMN IF EXISTS value_high,
   DROP COLUMN IF EXISTS looked_up_on;
+DROP TABLE IF EXISTS valuation_lookups;
 DROP TABLE IF EXISTS account_holdings;
 DROP TABLE IF EXISTS provider_requests;
 DROP TABLE IF EXISTS prices;

@@ -87,6 +87,36 @@ ALTER TABLE account_valuations
   ADD COLUMN vehicle_year INTEGER,
   ADD COLUMN vehicle_make VARCHAR(100),
   ADD COLUMN vehicle_model VARCHAR(100),
-  ADD COLUMN value_low NUMERIC(19,2),
-  ADD COLUMN value_high NUMERIC(19,2),
   ADD COLUMN looked_up_on DATE;
+
+-- What a provider said an account (a home, a car) was worth on a date, with its range: the
+-- avm and vehicle methods' values are these (as 'rule' balances). User data: RLS, audited.
+CREATE TABLE valuation_lookups (
+  id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+  account_id UUID NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  user_id UUID NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  date DATE NOT NULL,
+  value NUMERIC(19,2) NOT NULL CHECK (value > 0),
+  low NUMERIC(19,2) CHECK (low > 0),
+  high NUMERIC(19,2) CHECK (high > 0),
+  source VARCHAR(30) NOT NULL,
+  fetched_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
+  CONSTRAINT uk_valuation_lookups_account_date UNIQUE (account_id, date)
+);
+CREATE INDEX idx_valuation_lookups_user_id ON valuation_lookups(user_id);
+GRANT SELECT, INSERT, UPDATE, DELETE ON valuation_lookups TO networth_app;
+ALTER TABLE valuation_lookups ENABLE ROW LEVEL SECURITY;
+ALTER TABLE valuation_lookups FORCE ROW LEVEL SECURITY;
+CREATE POLICY valuation_lookups_user_policy ON valuation_lookups
+  FOR ALL USING (user_id = auth.uid())
+  WITH CHECK (user_id = auth.uid()
+    AND account_id IN (SELECT id FROM accounts WHERE user_id = auth.uid()));
+CREATE POLICY valuation_lookups_system ON valuation_lookups TO networth_system
+  USING (true) WITH CHECK (true);
+CREATE TRIGGER audit_valuation_lookups_insert AFTER INSERT ON valuation_lookups
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_changes();
+CREATE TRIGGER audit_valuation_lookups_update AFTER UPDATE ON valuation_lookups
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_changes();
+CREATE TRIGGER audit_valuation_lookups_delete AFTER DELETE ON valuation_lookups
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_changes();

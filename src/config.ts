@@ -88,6 +88,17 @@ export const CONFIG_KEYS = {
     where: "file",
     description: "CoinGecko requests allowed per month (default 10000)",
   },
+  "prices.rentcastKey": {
+    schema: z.string().trim().min(1),
+    where: "file",
+    secret: true,
+    description: "RentCast API key for home values, --method avm (or RENTCAST_API_KEY)",
+  },
+  "budget.rentcast": {
+    schema: z.string().trim().regex(/^\d+$/, "expected a whole number of requests"),
+    where: "file",
+    description: "RentCast requests allowed per month (default 50)",
+  },
   "preferences.theme": {
     schema: z.enum(["light", "dark", "system"]),
     where: "user",
@@ -166,7 +177,7 @@ interface FileShape {
   plaid?: { clientId?: string; secret?: string; env?: string; webhookUrl?: string };
   backup?: { keepDays?: string };
   archive?: { keepYears?: string };
-  prices?: { coingeckoKey?: string; coingeckoPlan?: string };
+  prices?: { coingeckoKey?: string; coingeckoPlan?: string; rentcastKey?: string };
   budget?: { coingecko?: string; rentcast?: string; marketcheck?: string };
   /** Raw session tokens by database identity (see DatabaseTarget.key). */
   sessions?: Record<string, string>;

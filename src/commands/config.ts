@@ -24,6 +24,7 @@ const ENV_OVERRIDES: Partial<Record<ConfigKey, string>> = {
   "plaid.secret": "PLAID_SECRET",
   "plaid.env": "PLAID_ENV",
   "prices.coingeckoKey": "COINGECKO_API_KEY",
+  "prices.rentcastKey": "RENTCAST_API_KEY",
 };
 
 function preferenceName(key: ConfigKey): keyof typeof PREFERENCE_DEFAULTS {

@@ -12,8 +12,11 @@ import type { Context } from "../context.js";
 import { addDays } from "../core/dates.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "../core/retry.js";
 import { type DatedPrice, judgePrice, METALS, type Metal } from "../core/valuation/holdings.js";
+import { judgeValue } from "../core/valuation/lookups.js";
 import type { Database } from "../db/connection.js";
+import type { DueLookup, LookupRow } from "../db/lookups.js";
 import { latestPrices, missingDays, type PriceRow, requestsIn, takeRequest } from "../db/prices.js";
+import { loadKeyring } from "../plaid/crypto.js";
 import {
   COINGECKO,
   COINGECKO_DEFAULT_BUDGET,
@@ -21,6 +24,7 @@ import {
   type PriceProvider,
 } from "../providers/coingecko.js";
 import { type Budget, ProviderError } from "../providers/http.js";
+import { RENTCAST, RENTCAST_DEFAULT_BUDGET, RentCast } from "../providers/rentcast.js";
 
 /** An asset held, with the earliest day a holding of it counts. */
 export interface AssetNeed {
@@ -92,10 +96,22 @@ export function retryPolicyOf(ctx: Context): RetryPolicy {
   return { ...DEFAULT_RETRY, baseMs: ms, rateLimitBaseMs: ms, maxDelayMs: Math.max(ms, 1) * 16 };
 }
 
+const DEFAULT_BUDGETS = {
+  [COINGECKO]: COINGECKO_DEFAULT_BUDGET,
+  [RENTCAST]: RENTCAST_DEFAULT_BUDGET,
+};
+type ProviderName = keyof typeof DEFAULT_BUDGETS;
+
 /** Each provider's monthly budget (config budget.<provider>, or its default). */
-export function budgetLimit(ctx: Context, provider: typeof COINGECKO): number {
+export function budgetLimit(ctx: Context, provider: ProviderName): number {
   const configured = ctx.config.get(`budget.${provider}`);
-  return configured === undefined ? COINGECKO_DEFAULT_BUDGET : Number(configured);
+  return configured === undefined ? DEFAULT_BUDGETS[provider] : Number(configured);
+}
+
+/** A provider's durable budget for this month. */
+function budgetOf(ctx: Context, db: Database, provider: ProviderName, today: string): Budget {
+  const limit = budgetLimit(ctx, provider);
+  return { limit, take: () => takeRequest(db.sql, provider, monthOf(today), limit) };
 }
 
 /** The month a request counts in: the calendar month of `today` (YYYY-MM). */
@@ -108,8 +124,8 @@ export async function budgets(
   today: string,
 ): Promise<ProviderBudget[]> {
   const used = await requestsIn(db.sql, monthOf(today));
-  return [COINGECKO].map((provider) => {
-    const limit = budgetLimit(ctx, provider as typeof COINGECKO);
+  return ([COINGECKO, RENTCAST] as const).map((provider) => {
+    const limit = budgetLimit(ctx, provider);
     const n = used.get(provider) ?? 0;
     return { provider, limit, used: n, left: Math.max(0, limit - n) };
   });
@@ -183,11 +199,7 @@ export async function fetchMarket(
   };
   if (plan.calls.length === 0) return result;
   const { today } = options;
-  const limit = budgetLimit(ctx, COINGECKO);
-  const budget: Budget = {
-    limit,
-    take: () => takeRequest(db.sql, COINGECKO, monthOf(today), limit),
-  };
+  const budget = budgetOf(ctx, db, COINGECKO, today);
   const { settings, retry } = coingeckoOf(ctx);
   const client = new CoinGecko(settings, {
     budget,
@@ -260,4 +272,94 @@ export function describeCall(call: PlannedCall): string {
   if (call.call === "market_chart/range")
     return `${call.provider} ${call.call} ${call.assets[0]} ${call.from}..${call.to}`;
   return `${call.provider} ${call.call} (${call.assets.join(", ")})`;
+}
+
+/** A home is looked up at most once in this many days. */
+export const LOOKUP_EVERY_DAYS = 30;
+
+/** What the home lookups did: the lookups to record, and why an account got none. */
+export interface LookupResult {
+  readonly lookups: LookupRow[];
+  /** Keyed `account:<id>` (the revalue reasons' key for an account). */
+  readonly reasons: Map<string, string>;
+  readonly calls: PlannedCall[];
+  readonly failed: { call: PlannedCall; reason: string }[];
+}
+
+/** The RentCast calls the due homes take (never naming the address). */
+export function lookupCalls(due: readonly DueLookup[]): PlannedCall[] {
+  return due.map((d) => ({
+    provider: RENTCAST,
+    call: "avm/value",
+    assets: [`account ${d.accountId.slice(0, 8)}`],
+  }));
+}
+
+/**
+ * Looks the due homes up, stalest first, each within RentCast's budget: a spent budget, a
+ * missing key, a failed call or a value that is not a positive number leaves the home's last
+ * value, with the reason. The address is decrypted only to be sent.
+ */
+export async function lookupHomes(
+  ctx: Context,
+  db: Database,
+  due: readonly DueLookup[],
+  options: { today: string; accept?: boolean; previous: ReadonlyMap<string, bigint> },
+): Promise<LookupResult> {
+  const result: LookupResult = { lookups: [], reasons: new Map(), calls: [], failed: [] };
+  if (due.length === 0) return result;
+  const key = ctx.env.RENTCAST_API_KEY || ctx.config.get("prices.rentcastKey");
+  const calls = lookupCalls(due);
+  if (!key) {
+    for (const [i, d] of due.entries()) {
+      const reason = `${RENTCAST}: no API key (set prices.rentcastKey or RENTCAST_API_KEY)`;
+      result.reasons.set(`account:${d.accountId}`, reason);
+      result.failed.push({ call: calls[i] as PlannedCall, reason });
+    }
+    return result;
+  }
+  const client = new RentCast(
+    { baseUrl: ctx.env.NETWORTH_RENTCAST_URL || undefined, key },
+    { budget: budgetOf(ctx, db, RENTCAST, options.today), retry: retryPolicyOf(ctx) },
+  );
+  const keyring = loadKeyring({ env: ctx.env, keysDir: ctx.paths.keysDir, create: false });
+  for (const [i, d] of due.entries()) {
+    const call = calls[i] as PlannedCall;
+    const fail = (reason: string) => {
+      result.reasons.set(`account:${d.accountId}`, reason);
+      result.failed.push({ call, reason });
+    };
+    let address: string;
+    try {
+      if (d.addressEncrypted === null) throw new Error("no address");
+      address = keyring.decrypt(d.addressEncrypted, d.accountId);
+    } catch {
+      fail(
+        "the home's address cannot be read (set it again with valuation set --method avm --address)",
+      );
+      continue;
+    }
+    try {
+      const answer = await client.value(address);
+      result.calls.push(call);
+      const verdict = judgeValue(answer, options.previous.get(d.accountId) ?? null, options.accept);
+      if (!verdict.ok) {
+        fail(`${RENTCAST}: ${verdict.reason}`);
+        continue;
+      }
+      result.lookups.push({
+        accountId: d.accountId,
+        userId: d.userId,
+        date: options.today,
+        value: verdict.value,
+        low: verdict.low,
+        high: verdict.high,
+        source: RENTCAST,
+      });
+    } catch (error) {
+      if (!(error instanceof ProviderError)) throw error;
+      fail(error.message);
+    }
+  }
+  return result;
 }

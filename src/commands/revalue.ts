@@ -2,10 +2,11 @@ import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { z } from "zod";
 import { resolveAccountRef } from "../core/account-ref.js";
-import { todayIn } from "../core/dates.js";
+import { addDays, todayIn } from "../core/dates.js";
 import { parseIndexCsv } from "../core/valuation/inputs.js";
 import { listAccounts } from "../db/accounts.js";
 import { heldAssets } from "../db/holdings.js";
+import { type DueLookup, dueLookups, lookupsFor, recordLookups } from "../db/lookups.js";
 import { upsertPrices } from "../db/prices.js";
 import type { RevalueResult } from "../db/revalue.js";
 import { revalue } from "../db/revalue.js";
@@ -20,6 +21,10 @@ import {
   budgets,
   describeCall,
   fetchMarket,
+  LOOKUP_EVERY_DAYS,
+  type LookupResult,
+  lookupCalls,
+  lookupHomes,
   type MarketResult,
   type PlannedCall,
   type ProviderBudget,
@@ -40,6 +45,40 @@ interface MarketReport {
   calls: PlannedCall[];
   budgets: ProviderBudget[];
   market: MarketResult | null;
+  homes: LookupResult | null;
+}
+
+/** What the market step needs to know from the database, read before any call. */
+interface MarketNeeds {
+  assets: AssetNeed[];
+  homes: DueLookup[];
+  /** Each due home's last looked-up value, for the 100× check. */
+  previous: Map<string, bigint>;
+}
+
+async function readNeeds(
+  tx: Parameters<typeof heldAssets>[0],
+  ids: readonly string[] | null,
+  today: string,
+): Promise<MarketNeeds> {
+  const assets = await heldAssets(tx, ids);
+  const homes = await dueLookups(tx, ids, addDays(today, -LOOKUP_EVERY_DAYS));
+  const last = await lookupsFor(
+    tx,
+    homes.map((h) => h.accountId),
+  );
+  const previous = new Map(
+    [...last].flatMap(([id, list]) => {
+      const l = list.at(-1);
+      return l ? [[id, l.cents] as const] : [];
+    }),
+  );
+  return { assets, homes, previous };
+}
+
+/** The reasons of both kinds (assets, and `account:<id>`), for revalue. */
+function reasonsOf(report: MarketReport): Map<string, string> {
+  return new Map([...(report.market?.reasons ?? []), ...(report.homes?.reasons ?? [])]);
 }
 
 function render(
@@ -49,7 +88,7 @@ function render(
   dryRun: boolean,
   market: MarketReport,
 ) {
-  const failed = market.market?.failed ?? [];
+  const failed = [...(market.market?.failed ?? []), ...(market.homes?.failed ?? [])];
   const heldBack = market.market?.heldBack ?? [];
   const sum = (key: "inserted" | "updated" | "deleted") =>
     result.accounts.reduce((n, a) => n + a[key], 0);
@@ -69,7 +108,10 @@ function render(
       updated: sum("updated"),
       deleted: sum("deleted"),
       problems: result.problems,
-      calls: (dryRun ? market.calls : (market.market?.calls ?? [])).map(callJson),
+      calls: (dryRun
+        ? market.calls
+        : [...(market.market?.calls ?? []), ...(market.homes?.calls ?? [])]
+      ).map(callJson),
       failedCalls: failed.map((f) => ({ ...callJson(f.call), reason: f.reason })),
       pricesFetched: market.market?.prices.length ?? 0,
       heldBack,
@@ -133,15 +175,21 @@ function callJson(call: PlannedCall) {
 async function marketStep(
   ctx: Parameters<typeof fetchMarket>[0],
   db: Parameters<typeof fetchMarket>[1],
-  needs: readonly AssetNeed[],
+  needs: MarketNeeds,
   today: string,
   options: { dryRun: boolean; accept: boolean },
 ): Promise<MarketReport> {
-  const plan = await planMarket(db, needs, today);
-  const market = options.dryRun
-    ? null
-    : await fetchMarket(ctx, db, plan, { today, accept: options.accept });
-  return { calls: plan.calls, budgets: await budgets(ctx, db, today), market };
+  const plan = await planMarket(db, needs.assets, today);
+  const calls = [...plan.calls, ...lookupCalls(needs.homes)];
+  if (options.dryRun)
+    return { calls, budgets: await budgets(ctx, db, today), market: null, homes: null };
+  const market = await fetchMarket(ctx, db, plan, { today, accept: options.accept });
+  const homes = await lookupHomes(ctx, db, needs.homes, {
+    today,
+    accept: options.accept,
+    previous: needs.previous,
+  });
+  return { calls, budgets: await budgets(ctx, db, today), market, homes };
 }
 
 export function revalueCommand(app: App): Command {
@@ -166,15 +214,16 @@ export function revalueCommand(app: App): Command {
         const ctx = app.context(cmd);
         const db = await ctx.database();
         const today = todayIn(undefined, ctx.now());
-        const needs = await db.sql.begin((tx) => heldAssets(tx, null));
-        if (needs.length > 0) out.progress("Fetching prices...\n");
+        const needs = await db.sql.begin((tx) => readNeeds(tx, null, today));
+        if (needs.assets.length + needs.homes.length > 0) out.progress("Fetching prices...\n");
         const market = await marketStep(ctx, db, needs, today, { dryRun, accept });
         const result = await db.sql.begin(async (tx) => {
           if (market.market) await upsertPrices(tx, market.market.prices);
+          if (market.homes) await recordLookups(tx, market.homes.lookups);
           const done = await revalue(
             tx,
             { all: true },
-            { today, dryRun, reasons: market.market?.reasons ?? new Map() },
+            { today, dryRun, reasons: reasonsOf(market) },
           );
           if (!dryRun) {
             for (const [userId, from] of done.earliestByUser) {
@@ -191,19 +240,20 @@ export function revalueCommand(app: App): Command {
         const accounts = await listAccounts(tx, { includeArchived: true });
         const ids = input.account ? [resolveAccountRef(input.account, accounts).id] : null;
         const scope: ValuationScope = ids ? { accountIds: ids } : { all: true };
-        const needs = await heldAssets(tx, ids);
+        const needs = await readNeeds(tx, ids, run.today);
         return { scope, needs };
       });
-      if (needs.length > 0) out.progress("Fetching prices...\n");
+      if (needs.assets.length + needs.homes.length > 0) out.progress("Fetching prices...\n");
       const market = await marketStep(run.ctx, run.db, needs, run.today, { dryRun, accept });
       const { result, names } = await run.db.asUser(run.user.id, async (tx) => {
         const accounts = await listAccounts(tx, { includeArchived: true });
         const names = new Map(accounts.map((a) => [a.id, a.name]));
         if (market.market) await upsertPrices(tx, market.market.prices);
+        if (market.homes) await recordLookups(tx, market.homes.lookups);
         const result = await revalue(tx, scope, {
           today: run.today,
           dryRun,
-          reasons: market.market?.reasons ?? new Map(),
+          reasons: reasonsOf(market),
         });
         if (!dryRun) await refreshFrom(tx, run, result.earliestByUser.get(run.user.id) ?? null);
         return { result, names };

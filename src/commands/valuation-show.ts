@@ -46,6 +46,7 @@ export function ruleJson(rule: ValuationRule) {
         extra: new Money(rule.extra),
       };
     case "holdings":
+    case "avm":
       return base;
   }
 }
@@ -66,6 +67,8 @@ function formula(rule: ValuationRule): string {
       return `anchor × ${factor(rule, 1)}^(m/12), m = whole months since the anchor, rounded half-up to the cent`;
     case "index":
       return `anchor × index(date) / index(anchor date), each the index's value on or before that date, rounded half-up to the cent`;
+    case "avm":
+      return "the provider's valuation on each lookup (at most one every 30 days), as it answered";
     case "holdings":
       return "Σ quantity × the day's price (troy ounces × purity for metals), rounded half-up to the cent; see networth holdings list";
     case "amortization":

@@ -13,6 +13,7 @@ import { fixedFromCents } from "../core/money.js";
 import { holdingsValues } from "../core/valuation/holdings.js";
 import { type GeneratedValue, generate } from "../core/valuation/rules.js";
 import { holdingsByAccount } from "./holdings.js";
+import { lookupsFor } from "./lookups.js";
 import { pricesFor } from "./prices.js";
 import {
   indexPoints,
@@ -89,6 +90,8 @@ async function plan(
   const holdings = holdingIds.length > 0 ? await holdingsByAccount(tx, holdingIds) : new Map();
   const assets = [...new Set([...holdings.values()].flat().map((h) => h.asset as string))];
   const prices = await pricesFor(tx, assets);
+  const avmIds = valuations.filter((v) => v.rule.method === "avm").map((v) => v.accountId);
+  const lookups = await lookupsFor(tx, avmIds);
   const states: {
     accountId: string;
     userId: string;
@@ -101,6 +104,35 @@ async function plan(
   const rows = new Map<string, GeneratedValue[]>();
   const problems: RevalueProblem[] = [];
   for (const v of valuations) {
+    if (v.rule.method === "avm") {
+      // The provider's lookups are its values; a failed lookup (this run's reason, keyed by
+      // account) or none at all leaves it stale.
+      const until = lastDay(v, today);
+      const ownList = own.get(v.accountId) ?? [];
+      const ownDates = new Set(ownList.map((o) => o.date));
+      const list = (lookups.get(v.accountId) ?? []).filter(
+        (l) => l.date <= until && !ownDates.has(l.date),
+      );
+      rows.set(
+        v.accountId,
+        list.map((l) => ({ date: l.date, cents: l.cents })),
+      );
+      const failure = reasons.get(`account:${v.accountId}`);
+      const lastGood =
+        [...ownList, ...list]
+          .map((x) => x.date)
+          .sort()
+          .at(-1) ?? null;
+      const reason =
+        failure ??
+        (list.length === 0 && until === today ? "no valuation from the provider yet" : null);
+      states.push({
+        accountId: v.accountId,
+        userId: v.userId,
+        stale: reason === null || until < today ? null : { reason, lastGood },
+      });
+      continue;
+    }
     if (v.rule.method === "holdings") {
       const until = lastDay(v, today);
       const ownDates = new Set((own.get(v.accountId) ?? []).map((o) => o.date));

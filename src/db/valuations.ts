@@ -31,7 +31,7 @@ export interface StaleState {
 interface Row {
   accountId: string;
   userId: string;
-  method: ValuationRule["method"] | "avm" | "vehicle";
+  method: ValuationRule["method"] | "vehicle";
   startDate: string;
   basis: string;
   rate: string | null;
@@ -92,6 +92,9 @@ function toStored(row: Row): StoredValuation {
       break;
     case "holdings":
       rule = { method: "holdings", ...base };
+      break;
+    case "avm":
+      rule = { method: "avm", ...base };
       break;
     default:
       throw new Error(`account_valuations.method ${row.method} is not known to this version`);

@@ -48,6 +48,8 @@ export function describeValuation(rule: ValuationRule, current: DatedCents | nul
       return `following index ${rule.index}`;
     case "holdings":
       return "holdings at market prices";
+    case "avm":
+      return "home value (automated valuation, RentCast)";
     case "amortization": {
       if (!current) return `amortizing at ${percent(rule.apr)}%`;
       const outlook = loanOutlook(rule, current);

@@ -56,6 +56,12 @@ export type ValuationRule =
       readonly method: "holdings";
       readonly start: string;
       readonly basis: bigint;
+    }
+  | {
+      /** A home's automated valuation: its values are the provider's lookups. */
+      readonly method: "avm";
+      readonly start: string;
+      readonly basis: bigint;
     };
 
 export type ValuationMethodName = ValuationRule["method"];
@@ -177,7 +183,9 @@ function* segment(
       return;
     }
     case "holdings":
-      // Its values come from the holdings and the day's prices (./holdings.ts), not a rule.
+    case "avm":
+      // Its values come from the holdings and the day's prices (./holdings.ts), or from the
+      // provider's lookups: not a rule.
       return;
     case "amortization": {
       const { n, d } = ratio(rule.apr, "apr");
