@@ -122,8 +122,10 @@ export async function missingDays(
     FROM unnest(${tx.array(wanted.map((n) => n.asset))}::text[],
                 ${tx.array(wanted.map((n) => n.start))}::date[]) AS n(asset, start)
     CROSS JOIN LATERAL generate_series(n.start, ${through}::date, interval '1 day') AS g(d)
+    -- A demo price (networth demo) is no real price: a real fetch replaces it.
     WHERE NOT EXISTS (SELECT 1 FROM prices p
-                      WHERE p.asset = n.asset AND p.currency = ${CURRENCY} AND p.date = g.d::date)
+                      WHERE p.asset = n.asset AND p.currency = ${CURRENCY} AND p.date = g.d::date
+                        AND p.source <> 'demo')
     GROUP BY n.asset`;
   return new Map(rows.map((r) => [r.asset, { from: r.from, to: r.to, days: r.days }]));
 }
