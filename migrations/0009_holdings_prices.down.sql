@@ -6,6 +6,7 @@ ALTER TABLE account_valuations
   DROP COLUMN IF EXISTS vin_encrypted,
   DROP COLUMN IF EXISTS zip_encrypted,
   DROP COLUMN IF EXISTS mileage,
+  DROP COLUMN IF EXISTS mileage_on,
   DROP COLUMN IF EXISTS miles_per_year,
   DROP COLUMN IF EXISTS vehicle_year,
   DROP COLUMN IF EXISTS vehicle_make,

@@ -83,6 +83,7 @@ ALTER TABLE account_valuations
   ADD COLUMN vin_encrypted TEXT,
   ADD COLUMN zip_encrypted TEXT,
   ADD COLUMN mileage INTEGER CHECK (mileage >= 0),
+  ADD COLUMN mileage_on DATE,
   ADD COLUMN miles_per_year INTEGER CHECK (miles_per_year >= 0 AND miles_per_year <= 200000),
   ADD COLUMN vehicle_year INTEGER,
   ADD COLUMN vehicle_make VARCHAR(100),

@@ -99,6 +99,18 @@ export const CONFIG_KEYS = {
     where: "file",
     description: "RentCast requests allowed per month (default 50)",
   },
+  "prices.marketcheckKey": {
+    schema: z.string().trim().min(1),
+    where: "file",
+    secret: true,
+    description:
+      "MarketCheck API key for vehicle values, --method vehicle (or MARKETCHECK_API_KEY)",
+  },
+  "budget.marketcheck": {
+    schema: z.string().trim().regex(/^\d+$/, "expected a whole number of requests"),
+    where: "file",
+    description: "MarketCheck requests allowed per month (default 500)",
+  },
   "preferences.theme": {
     schema: z.enum(["light", "dark", "system"]),
     where: "user",
@@ -177,7 +189,12 @@ interface FileShape {
   plaid?: { clientId?: string; secret?: string; env?: string; webhookUrl?: string };
   backup?: { keepDays?: string };
   archive?: { keepYears?: string };
-  prices?: { coingeckoKey?: string; coingeckoPlan?: string; rentcastKey?: string };
+  prices?: {
+    coingeckoKey?: string;
+    coingeckoPlan?: string;
+    rentcastKey?: string;
+    marketcheckKey?: string;
+  };
   budget?: { coingecko?: string; rentcast?: string; marketcheck?: string };
   /** Raw session tokens by database identity (see DatabaseTarget.key). */
   sessions?: Record<string, string>;

@@ -9,7 +9,7 @@
  */
 
 import type { Context } from "../context.js";
-import { addDays } from "../core/dates.js";
+import { addDays, daysBetween } from "../core/dates.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "../core/retry.js";
 import { type DatedPrice, judgePrice, METALS, type Metal } from "../core/valuation/holdings.js";
 import { judgeValue } from "../core/valuation/lookups.js";
@@ -24,6 +24,7 @@ import {
   type PriceProvider,
 } from "../providers/coingecko.js";
 import { type Budget, ProviderError } from "../providers/http.js";
+import { MARKETCHECK, MARKETCHECK_DEFAULT_BUDGET, MarketCheck } from "../providers/marketcheck.js";
 import { RENTCAST, RENTCAST_DEFAULT_BUDGET, RentCast } from "../providers/rentcast.js";
 
 /** An asset held, with the earliest day a holding of it counts. */
@@ -99,6 +100,7 @@ export function retryPolicyOf(ctx: Context): RetryPolicy {
 const DEFAULT_BUDGETS = {
   [COINGECKO]: COINGECKO_DEFAULT_BUDGET,
   [RENTCAST]: RENTCAST_DEFAULT_BUDGET,
+  [MARKETCHECK]: MARKETCHECK_DEFAULT_BUDGET,
 };
 type ProviderName = keyof typeof DEFAULT_BUDGETS;
 
@@ -124,7 +126,7 @@ export async function budgets(
   today: string,
 ): Promise<ProviderBudget[]> {
   const used = await requestsIn(db.sql, monthOf(today));
-  return ([COINGECKO, RENTCAST] as const).map((provider) => {
+  return ([COINGECKO, RENTCAST, MARKETCHECK] as const).map((provider) => {
     const limit = budgetLimit(ctx, provider);
     const n = used.get(provider) ?? 0;
     return { provider, limit, used: n, left: Math.max(0, limit - n) };
@@ -288,11 +290,91 @@ export interface LookupResult {
 
 /** The RentCast calls the due homes take (never naming the address). */
 export function lookupCalls(due: readonly DueLookup[]): PlannedCall[] {
-  return due.map((d) => ({
-    provider: RENTCAST,
-    call: "avm/value",
-    assets: [`account ${d.accountId.slice(0, 8)}`],
-  }));
+  return due.map((d) =>
+    d.method === "vehicle"
+      ? {
+          provider: MARKETCHECK,
+          call: "predict/marketcheck_price",
+          assets: [`account ${d.accountId.slice(0, 8)}`],
+        }
+      : { provider: RENTCAST, call: "avm/value", assets: [`account ${d.accountId.slice(0, 8)}`] },
+  );
+}
+
+/** The MarketCheck key, if any (without one, cars follow their depreciation rule alone). */
+export function marketcheckKey(ctx: Context): string | undefined {
+  return ctx.env.MARKETCHECK_API_KEY || ctx.config.get("prices.marketcheckKey") || undefined;
+}
+
+/** A car's mileage on `today`: its mileage then, grown by the yearly figure since. */
+export function milesOn(d: DueLookup, today: string): number {
+  const days = d.startDate ? Math.max(0, daysBetween(d.startDate, today)) : 0;
+  return (d.mileage ?? 0) + Math.round(((d.milesPerYear ?? 0) * days) / 365);
+}
+
+/**
+ * Asks MarketCheck for the due cars' prices, stalest first, within its budget. A price kept
+ * is both a lookup and a value of the car's own (source kbb_api), which the depreciation
+ * rule starts again from; a failure leaves the rule going from the last one, marked stale.
+ */
+export async function lookupCars(
+  ctx: Context,
+  db: Database,
+  due: readonly DueLookup[],
+  options: { today: string; accept?: boolean; previous: ReadonlyMap<string, bigint> },
+): Promise<LookupResult> {
+  const result: LookupResult = { lookups: [], reasons: new Map(), calls: [], failed: [] };
+  const key = marketcheckKey(ctx);
+  if (due.length === 0 || !key) return result;
+  const client = new MarketCheck(
+    { baseUrl: ctx.env.NETWORTH_MARKETCHECK_URL || undefined, key },
+    { budget: budgetOf(ctx, db, MARKETCHECK, options.today), retry: retryPolicyOf(ctx) },
+  );
+  const keyring = loadKeyring({ env: ctx.env, keysDir: ctx.paths.keysDir, create: false });
+  const calls = lookupCalls(due);
+  for (const [i, d] of due.entries()) {
+    const call = calls[i] as PlannedCall;
+    const fail = (reason: string) => {
+      result.reasons.set(`account:${d.accountId}`, reason);
+      result.failed.push({ call, reason });
+    };
+    let vin: string;
+    let zip: string | null;
+    try {
+      if (!d.vinEncrypted) throw new Error("no VIN");
+      vin = keyring.decrypt(d.vinEncrypted, d.accountId);
+      zip = d.zipEncrypted ? keyring.decrypt(d.zipEncrypted, d.accountId) : null;
+    } catch {
+      fail("the car's VIN cannot be read (set it again with valuation set --method vehicle --vin)");
+      continue;
+    }
+    try {
+      const raw = await client.price(vin, milesOn(d, options.today), zip);
+      result.calls.push(call);
+      const verdict = judgeValue(
+        { price: raw, low: null, high: null },
+        options.previous.get(d.accountId) ?? null,
+        options.accept,
+      );
+      if (!verdict.ok) {
+        fail(`${MARKETCHECK}: ${verdict.reason}`);
+        continue;
+      }
+      result.lookups.push({
+        accountId: d.accountId,
+        userId: d.userId,
+        date: options.today,
+        value: verdict.value,
+        low: null,
+        high: null,
+        source: MARKETCHECK,
+      });
+    } catch (error) {
+      if (!(error instanceof ProviderError)) throw error;
+      fail(error.message);
+    }
+  }
+  return result;
 }
 
 /**
@@ -307,6 +389,7 @@ export async function lookupHomes(
   options: { today: string; accept?: boolean; previous: ReadonlyMap<string, bigint> },
 ): Promise<LookupResult> {
   const result: LookupResult = { lookups: [], reasons: new Map(), calls: [], failed: [] };
+  due = due.filter((d) => d.method !== "vehicle");
   if (due.length === 0) return result;
   const key = ctx.env.RENTCAST_API_KEY || ctx.config.get("prices.rentcastKey");
   const calls = lookupCalls(due);

@@ -3,8 +3,10 @@ import { Command } from "commander";
 import { z } from "zod";
 import { resolveAccountRef } from "../core/account-ref.js";
 import { addDays, todayIn } from "../core/dates.js";
+import { centsFromDecimal } from "../core/money.js";
 import { parseIndexCsv } from "../core/valuation/inputs.js";
 import { listAccounts } from "../db/accounts.js";
+import { writeBalances } from "../db/balances.js";
 import { heldAssets } from "../db/holdings.js";
 import { type DueLookup, dueLookups, lookupsFor, recordLookups } from "../db/lookups.js";
 import { upsertPrices } from "../db/prices.js";
@@ -24,8 +26,10 @@ import {
   LOOKUP_EVERY_DAYS,
   type LookupResult,
   lookupCalls,
+  lookupCars,
   lookupHomes,
   type MarketResult,
+  marketcheckKey,
   type PlannedCall,
   type ProviderBudget,
   planMarket,
@@ -46,6 +50,7 @@ interface MarketReport {
   budgets: ProviderBudget[];
   market: MarketResult | null;
   homes: LookupResult | null;
+  cars: LookupResult | null;
 }
 
 /** What the market step needs to know from the database, read before any call. */
@@ -78,7 +83,28 @@ async function readNeeds(
 
 /** The reasons of both kinds (assets, and `account:<id>`), for revalue. */
 function reasonsOf(report: MarketReport): Map<string, string> {
-  return new Map([...(report.market?.reasons ?? []), ...(report.homes?.reasons ?? [])]);
+  return new Map([
+    ...(report.market?.reasons ?? []),
+    ...(report.homes?.reasons ?? []),
+    ...(report.cars?.reasons ?? []),
+  ]);
+}
+
+/** The lookups of homes and cars to record; the cars' prices are also their own values. */
+async function writeLookups(tx: Parameters<typeof recordLookups>[0], report: MarketReport) {
+  const cars = report.cars?.lookups ?? [];
+  await recordLookups(tx, [...(report.homes?.lookups ?? []), ...cars]);
+  await writeBalances(
+    tx,
+    cars.map((l) => ({
+      accountId: l.accountId,
+      date: l.date,
+      balance: centsFromDecimal(l.value),
+      available: null,
+      limit: null,
+      source: "kbb_api" as const,
+    })),
+  );
 }
 
 function render(
@@ -88,7 +114,11 @@ function render(
   dryRun: boolean,
   market: MarketReport,
 ) {
-  const failed = [...(market.market?.failed ?? []), ...(market.homes?.failed ?? [])];
+  const failed = [
+    ...(market.market?.failed ?? []),
+    ...(market.homes?.failed ?? []),
+    ...(market.cars?.failed ?? []),
+  ];
   const heldBack = market.market?.heldBack ?? [];
   const sum = (key: "inserted" | "updated" | "deleted") =>
     result.accounts.reduce((n, a) => n + a[key], 0);
@@ -110,7 +140,11 @@ function render(
       problems: result.problems,
       calls: (dryRun
         ? market.calls
-        : [...(market.market?.calls ?? []), ...(market.homes?.calls ?? [])]
+        : [
+            ...(market.market?.calls ?? []),
+            ...(market.homes?.calls ?? []),
+            ...(market.cars?.calls ?? []),
+          ]
       ).map(callJson),
       failedCalls: failed.map((f) => ({ ...callJson(f.call), reason: f.reason })),
       pricesFetched: market.market?.prices.length ?? 0,
@@ -180,16 +214,17 @@ async function marketStep(
   options: { dryRun: boolean; accept: boolean },
 ): Promise<MarketReport> {
   const plan = await planMarket(db, needs.assets, today);
-  const calls = [...plan.calls, ...lookupCalls(needs.homes)];
+  const homeDue = needs.homes.filter((d) => d.method !== "vehicle");
+  // Without a MarketCheck key a car follows its depreciation rule alone: nothing to call.
+  const carDue = marketcheckKey(ctx) ? needs.homes.filter((d) => d.method === "vehicle") : [];
+  const calls = [...plan.calls, ...lookupCalls(homeDue), ...lookupCalls(carDue)];
   if (options.dryRun)
-    return { calls, budgets: await budgets(ctx, db, today), market: null, homes: null };
+    return { calls, budgets: await budgets(ctx, db, today), market: null, homes: null, cars: null };
   const market = await fetchMarket(ctx, db, plan, { today, accept: options.accept });
-  const homes = await lookupHomes(ctx, db, needs.homes, {
-    today,
-    accept: options.accept,
-    previous: needs.previous,
-  });
-  return { calls, budgets: await budgets(ctx, db, today), market, homes };
+  const lookupOptions = { today, accept: options.accept, previous: needs.previous };
+  const homes = await lookupHomes(ctx, db, homeDue, lookupOptions);
+  const cars = await lookupCars(ctx, db, carDue, lookupOptions);
+  return { calls, budgets: await budgets(ctx, db, today), market, homes, cars };
 }
 
 export function revalueCommand(app: App): Command {
@@ -219,7 +254,7 @@ export function revalueCommand(app: App): Command {
         const market = await marketStep(ctx, db, needs, today, { dryRun, accept });
         const result = await db.sql.begin(async (tx) => {
           if (market.market) await upsertPrices(tx, market.market.prices);
-          if (market.homes) await recordLookups(tx, market.homes.lookups);
+          await writeLookups(tx, market);
           const done = await revalue(
             tx,
             { all: true },
@@ -249,7 +284,7 @@ export function revalueCommand(app: App): Command {
         const accounts = await listAccounts(tx, { includeArchived: true });
         const names = new Map(accounts.map((a) => [a.id, a.name]));
         if (market.market) await upsertPrices(tx, market.market.prices);
-        if (market.homes) await recordLookups(tx, market.homes.lookups);
+        await writeLookups(tx, market);
         const result = await revalue(tx, scope, {
           today: run.today,
           dryRun,

@@ -48,6 +48,13 @@ export function ruleJson(rule: ValuationRule) {
     case "holdings":
     case "avm":
       return base;
+    case "vehicle":
+      return {
+        ...base,
+        basis: new Money(rule.basis),
+        rate: Number(rule.rate),
+        floor: new Money(rule.floor),
+      };
   }
 }
 
@@ -67,6 +74,8 @@ function formula(rule: ValuationRule): string {
       return `anchor × ${factor(rule, 1)}^(m/12), m = whole months since the anchor, rounded half-up to the cent`;
     case "index":
       return `anchor × index(date) / index(anchor date), each the index's value on or before that date, rounded half-up to the cent`;
+    case "vehicle":
+      return `anchor × ${factor(rule, -1)}^(m/12) from each value of its own (the price predictions among them), rounded half-up to the cent, never below ${formatAmount(rule.floor)}`;
     case "avm":
       return "the provider's valuation on each lookup (at most one every 30 days), as it answered";
     case "holdings":

@@ -24,10 +24,64 @@ export interface DueLookup {
   readonly userId: string;
   readonly addressEncrypted: string | null;
   readonly lookedUpOn: string | null;
+  /** avm (a home) or vehicle (a car). */
+  readonly method?: "avm" | "vehicle";
+  readonly vinEncrypted?: string | null;
+  readonly zipEncrypted?: string | null;
+  /** The car's mileage on `startDate` (the day it was read), and how much it grows a year. */
+  readonly mileage?: number | null;
+  readonly milesPerYear?: number | null;
+  readonly startDate?: string;
+}
+
+/** Stores a car's inputs: the encrypted VIN and ZIP, the mileage, and the decoded vehicle. */
+export async function setVehicleInputs(
+  tx: TransactionSql,
+  accountId: string,
+  inputs: {
+    vinEncrypted: string;
+    zipEncrypted: string | null;
+    mileage: number;
+    /** The day the mileage was read. */
+    mileageOn: string;
+    milesPerYear: number;
+    year: number;
+    make: string;
+    model: string;
+  },
+): Promise<void> {
+  await tx`UPDATE account_valuations SET vin_encrypted = ${inputs.vinEncrypted},
+             zip_encrypted = ${inputs.zipEncrypted}, mileage = ${inputs.mileage},
+             mileage_on = ${inputs.mileageOn}::date,
+             miles_per_year = ${inputs.milesPerYear}, vehicle_year = ${inputs.year},
+             vehicle_make = ${inputs.make}, vehicle_model = ${inputs.model}, looked_up_on = NULL
+           WHERE account_id = ${accountId}`;
+}
+
+/** A car's decoded year, make and model, by account (for accounts and history). */
+export async function vehiclesByAccount(
+  tx: TransactionSql | Sql,
+): Promise<
+  Map<
+    string,
+    { year: number | null; make: string | null; model: string | null; mileage: number | null }
+  >
+> {
+  const rows = await tx<
+    {
+      accountId: string;
+      year: number | null;
+      make: string | null;
+      model: string | null;
+      mileage: number | null;
+    }[]
+  >`SELECT account_id, vehicle_year AS year, vehicle_make AS make, vehicle_model AS model, mileage
+    FROM account_valuations WHERE method::text = 'vehicle'`;
+  return new Map(rows.map(({ accountId, ...rest }) => [accountId, rest]));
 }
 
 /**
- * The avm methods in scope (these accounts, or every visible one) not looked up since
+ * The avm and vehicle methods in scope (these accounts, or every visible one) not looked up since
  * `since` (exclusive) or never: stalest first.
  */
 export async function dueLookups(
@@ -36,9 +90,11 @@ export async function dueLookups(
   since: string,
 ): Promise<DueLookup[]> {
   return tx<DueLookup[]>`
-    SELECT v.account_id, v.user_id, v.address_encrypted, v.looked_up_on
+    SELECT v.account_id, v.user_id, v.address_encrypted, v.looked_up_on, v.method::text AS method,
+           v.vin_encrypted, v.zip_encrypted, v.mileage, v.miles_per_year,
+           coalesce(v.mileage_on, v.start_date) AS start_date
     FROM account_valuations v JOIN accounts a ON a.id = v.account_id
-    WHERE v.method::text = 'avm' AND a.is_active
+    WHERE v.method::text IN ('avm', 'vehicle') AND a.is_active
       AND (v.looked_up_on IS NULL OR v.looked_up_on <= ${since}::date)
       AND (${accountIds === null} OR v.account_id = ANY(${tx.array([...(accountIds ?? [])])}::uuid[]))
     ORDER BY v.looked_up_on NULLS FIRST, v.account_id`;

@@ -162,6 +162,21 @@ async function plan(
       });
       continue;
     }
+    if (v.rule.method === "vehicle") {
+      // Its rule always runs (an estimate from its last price, not a made-up one); a failed
+      // price prediction marks it stale with the reason.
+      const failure = reasons.get(`account:${v.accountId}`);
+      const lastGood =
+        (own.get(v.accountId) ?? [])
+          .map((x) => x.date)
+          .sort()
+          .at(-1) ?? null;
+      states.push({
+        accountId: v.accountId,
+        userId: v.userId,
+        stale: failure && lastDay(v, today) === today ? { reason: failure, lastGood } : null,
+      });
+    }
     const index = v.rule.method === "index" ? (points.get(v.rule.index) ?? []) : [];
     try {
       rows.set(v.accountId, [

@@ -31,7 +31,7 @@ export interface StaleState {
 interface Row {
   accountId: string;
   userId: string;
-  method: ValuationRule["method"] | "vehicle";
+  method: ValuationRule["method"];
   startDate: string;
   basis: string;
   rate: string | null;
@@ -96,6 +96,14 @@ function toStored(row: Row): StoredValuation {
     case "avm":
       rule = { method: "avm", ...base };
       break;
+    case "vehicle":
+      rule = {
+        method: "vehicle",
+        ...base,
+        rate: need(row.rate, "rate"),
+        floor: centsFromDecimal(need(row.floorValue, "floor_value")),
+      };
+      break;
     default:
       throw new Error(`account_valuations.method ${row.method} is not known to this version`);
   }
@@ -154,8 +162,12 @@ export async function upsertValuation(
     method: r.method,
     startDate: r.start,
     basis: fixedFromCents(r.basis),
-    rate: r.method === "depreciation" || r.method === "appreciation" ? r.rate : null,
-    floorValue: r.method === "depreciation" ? fixedFromCents(r.floor) : null,
+    rate:
+      r.method === "depreciation" || r.method === "appreciation" || r.method === "vehicle"
+        ? r.rate
+        : null,
+    floorValue:
+      r.method === "depreciation" || r.method === "vehicle" ? fixedFromCents(r.floor) : null,
     indexName: r.method === "index" ? r.index : null,
     apr: r.method === "amortization" ? r.apr : null,
     termMonths: r.method === "amortization" ? r.term : null,

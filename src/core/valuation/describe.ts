@@ -48,6 +48,8 @@ export function describeValuation(rule: ValuationRule, current: DatedCents | nul
       return `following index ${rule.index}`;
     case "holdings":
       return "holdings at market prices";
+    case "vehicle":
+      return `vehicle value (price predictions when available), depreciating ${percent(rule.rate)}%/yr between them`;
     case "avm":
       return "home value (automated valuation, RentCast)";
     case "amortization": {
