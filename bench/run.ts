@@ -25,6 +25,7 @@ import { analyze, generateDailyHistory } from "./data.js";
 import { durabilityRows } from "./durability.js";
 import { ALL_USERS, allUsersRows, userRows } from "./engine.js";
 import { type BenchRow, formatTable, progress, timed } from "./lib.js";
+import { marketRows } from "./market.js";
 import { cliEnv, IMPORT, importRow, login, reportRow } from "./processes.js";
 import { REVALUE, revalueRows } from "./revalue.js";
 import { benchSync } from "./sync.js";
@@ -108,6 +109,7 @@ async function serverRows(adminUrl: string, from: string, to: string) {
     })),
   );
   rows.push(...(await revalueRows(db, "server", to)));
+  rows.push(...(await marketRows(db, "server", to)));
   const allUsers = await allUsersRows(db, "server", to, null);
   rows.push(...allUsers.rows);
   if (allUsers.generationMs !== null)
@@ -162,7 +164,24 @@ async function embeddedRows(from: string, to: string) {
   return { rows, setup };
 }
 
-const ORDER = ["1", "2", "3", "4a", "4b", "5", "6", "7", "8", "9", "10", "11", "11u", "11n"];
+const ORDER = [
+  "1",
+  "2",
+  "3",
+  "4a",
+  "4b",
+  "5",
+  "6",
+  "7",
+  "8",
+  "9",
+  "10",
+  "11",
+  "11u",
+  "11n",
+  "12",
+  "13",
+];
 const byRow = (a: BenchRow, b: BenchRow) =>
   ORDER.indexOf(a.num) - ORDER.indexOf(b.num) ||
   (a.database === b.database ? 0 : a.database === "server" ? -1 : 1);

@@ -15,11 +15,13 @@ import { dashboardCommand } from "./commands/dashboard.js";
 import { dbCommand } from "./commands/db.js";
 import { demoCommand } from "./commands/demo.js";
 import { doctorCommand } from "./commands/doctor.js";
+import { holdingsCommand } from "./commands/holdings.js";
 import { itemsCommand, unlinkCommand } from "./commands/items.js";
 import { keysCommand } from "./commands/keys.js";
 import { linkCommand } from "./commands/link.js";
 import { logsCommand } from "./commands/logs.js";
 import { maintainCommand } from "./commands/maintain.js";
+import { pricesCommand } from "./commands/prices.js";
 import { reportCommand } from "./commands/report.js";
 import { restoreCommand } from "./commands/restore.js";
 import { indexCommand, revalueCommand } from "./commands/revalue.js";
@@ -88,6 +90,9 @@ export function buildProgram(app: App): Command {
     valuationCommand,
     indexCommand,
     revalueCommand,
+    // Valuations II: market prices (issue 12).
+    holdingsCommand,
+    pricesCommand,
   ]) {
     program.addCommand(make(app));
   }

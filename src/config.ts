@@ -72,6 +72,45 @@ export const CONFIG_KEYS = {
     where: "file",
     description: "maintain --archive moves balances older than this into the archive (default 2)",
   },
+  "prices.coingeckoKey": {
+    schema: z.string().trim().min(1),
+    where: "file",
+    secret: true,
+    description: "CoinGecko API key for coin and metal prices (or COINGECKO_API_KEY)",
+  },
+  "prices.coingeckoPlan": {
+    schema: z.enum(["demo", "pro"]),
+    where: "file",
+    description: "CoinGecko plan of the key: demo (public host, default) or pro (pro host)",
+  },
+  "budget.coingecko": {
+    schema: z.string().trim().regex(/^\d+$/, "expected a whole number of requests"),
+    where: "file",
+    description: "CoinGecko requests allowed per month (default 10000)",
+  },
+  "prices.rentcastKey": {
+    schema: z.string().trim().min(1),
+    where: "file",
+    secret: true,
+    description: "RentCast API key for home values, --method avm (or RENTCAST_API_KEY)",
+  },
+  "budget.rentcast": {
+    schema: z.string().trim().regex(/^\d+$/, "expected a whole number of requests"),
+    where: "file",
+    description: "RentCast requests allowed per month (default 50)",
+  },
+  "prices.marketcheckKey": {
+    schema: z.string().trim().min(1),
+    where: "file",
+    secret: true,
+    description:
+      "MarketCheck API key for vehicle values, --method vehicle (or MARKETCHECK_API_KEY)",
+  },
+  "budget.marketcheck": {
+    schema: z.string().trim().regex(/^\d+$/, "expected a whole number of requests"),
+    where: "file",
+    description: "MarketCheck requests allowed per month (default 500)",
+  },
   "preferences.theme": {
     schema: z.enum(["light", "dark", "system"]),
     where: "user",
@@ -150,6 +189,13 @@ interface FileShape {
   plaid?: { clientId?: string; secret?: string; env?: string; webhookUrl?: string };
   backup?: { keepDays?: string };
   archive?: { keepYears?: string };
+  prices?: {
+    coingeckoKey?: string;
+    coingeckoPlan?: string;
+    rentcastKey?: string;
+    marketcheckKey?: string;
+  };
+  budget?: { coingecko?: string; rentcast?: string; marketcheck?: string };
   /** Raw session tokens by database identity (see DatabaseTarget.key). */
   sessions?: Record<string, string>;
 }

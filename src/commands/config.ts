@@ -23,6 +23,9 @@ const ENV_OVERRIDES: Partial<Record<ConfigKey, string>> = {
   "plaid.clientId": "PLAID_CLIENT_ID",
   "plaid.secret": "PLAID_SECRET",
   "plaid.env": "PLAID_ENV",
+  "prices.coingeckoKey": "COINGECKO_API_KEY",
+  "prices.rentcastKey": "RENTCAST_API_KEY",
+  "prices.marketcheckKey": "MARKETCHECK_API_KEY",
 };
 
 function preferenceName(key: ConfigKey): keyof typeof PREFERENCE_DEFAULTS {

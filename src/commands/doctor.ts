@@ -3,7 +3,14 @@ import { z } from "zod";
 import { DATE_FORMATS, type DateFormat } from "../config.js";
 import type { Context } from "../context.js";
 import { addDays } from "../core/dates.js";
-import { itemsFinding, manualFinding, snapshotFinding, syncFinding } from "../core/doctor/data.js";
+import {
+  budgetFinding,
+  itemsFinding,
+  manualFinding,
+  marketFinding,
+  snapshotFinding,
+  syncFinding,
+} from "../core/doctor/data.js";
 import {
   CHECK_NAMES,
   type Finding,
@@ -17,15 +24,18 @@ import {
   loginFinding,
 } from "../core/doctor/setup.js";
 import { ENCRYPTION_KEY_ENV } from "../core/token-key.js";
+import { listAccounts } from "../db/accounts.js";
 import type { Database } from "../db/connection.js";
 import { snapshotPresence, staleManualAccounts } from "../db/doctor.js";
 import { describeDatabaseError } from "../db/errors.js";
 import { migrationLabel, migrationStatus } from "../db/migrator.js";
 import { listItems } from "../db/plaid.js";
 import type { DatabaseTarget } from "../db/target.js";
+import { valuationsByAccount } from "../db/valuations.js";
 import { UserError } from "../errors.js";
 import { probeKeyFile } from "../plaid/keyfile.js";
 import { type App, examples, parseOptions } from "./app.js";
+import { budgets } from "./market.js";
 
 export type { DoctorCheck } from "../core/doctor/finding.js";
 
@@ -89,7 +99,9 @@ async function runChecks(ctx: Context): Promise<Finding[]> {
     items: await listItems(tx),
     manual: await staleManualAccounts(tx, addDays(today, -MANUAL_STALE_DAYS)),
     snapshot: await snapshotPresence(tx, user.id, today),
+    market: await staleMarket(tx),
   }));
+  const used = await budgets(ctx, db, today);
   return [
     database,
     keyFileFinding(keyFile, facts.items),
@@ -97,8 +109,31 @@ async function runChecks(ctx: Context): Promise<Finding[]> {
     itemsFinding(facts.items),
     syncFinding(facts.items, ctx.now()),
     manualFinding(facts.manual, today, dateFormat),
+    marketFinding(facts.market, dateFormat),
+    budgetFinding(used),
     snapshotFinding(facts.snapshot, today, dateFormat),
   ];
+}
+
+/** The user's market methods that are stale (their reasons hold no address or VIN). */
+async function staleMarket(tx: Parameters<Parameters<Database["asUser"]>[1]>[0]) {
+  const names = new Map(
+    (await listAccounts(tx, { includeArchived: false })).map((a) => [a.id, a.name]),
+  );
+  return [...(await valuationsByAccount(tx))].flatMap(([id, v]) =>
+    v.stale && names.has(id)
+      ? [
+          {
+            id,
+            name: names.get(id) as string,
+            method: v.rule.method,
+            reason: v.stale.reason,
+            since: v.stale.since,
+            lastGood: v.stale.lastGood,
+          },
+        ]
+      : [],
+  );
 }
 
 const NAME_WIDTH = Math.max(...CHECK_NAMES.map((n) => n.length)) + 2;
@@ -122,6 +157,8 @@ Checks, each ok or FAIL with what was found and the fix:
                  yourself is named but does not fail)
   sync           every active connection synced in the last ${SYNC_STALE_HOURS} hours
   manual-values  every manual account has a value from the last ${MANUAL_STALE_DAYS} days
+  market-values  no holdings (or other market method) is stale: its provider answered today
+  budgets        every price provider is under 80% of its monthly request budget
   snapshot       today's net worth snapshot exists (when any account has a value)
 
 Without a login (or with an expired session) the login check fails and the checks of your

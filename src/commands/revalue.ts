@@ -2,27 +2,124 @@ import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { z } from "zod";
 import { resolveAccountRef } from "../core/account-ref.js";
-import { todayIn } from "../core/dates.js";
+import { addDays, todayIn } from "../core/dates.js";
+import { centsFromDecimal } from "../core/money.js";
 import { parseIndexCsv } from "../core/valuation/inputs.js";
 import { listAccounts } from "../db/accounts.js";
+import { writeBalances } from "../db/balances.js";
+import { heldAssets } from "../db/holdings.js";
+import { type DueLookup, dueLookups, lookupsFor, recordLookups } from "../db/lookups.js";
+import { upsertPrices } from "../db/prices.js";
 import type { RevalueResult } from "../db/revalue.js";
 import { revalue } from "../db/revalue.js";
 import { refreshSnapshots } from "../db/snapshots.js";
-import { replaceIndex } from "../db/valuations.js";
+import { replaceIndex, type ValuationScope } from "../db/valuations.js";
 import { UsageError, UserError } from "../errors.js";
 import type { Output } from "../output/output.js";
 import { type App, examples, parseOptions, userRun } from "./app.js";
 import { refreshFrom } from "./effects.js";
+import {
+  type AssetNeed,
+  budgets,
+  describeCall,
+  fetchMarket,
+  LOOKUP_EVERY_DAYS,
+  type LookupResult,
+  lookupCalls,
+  lookupCars,
+  lookupHomes,
+  type MarketResult,
+  marketcheckKey,
+  type PlannedCall,
+  type ProviderBudget,
+  planMarket,
+} from "./market.js";
 
 const RevalueInput = z.object({
   account: z.string().optional(),
   allUsers: z.boolean().optional(),
   dryRun: z.boolean().optional(),
+  accept: z.boolean().optional(),
   json: z.boolean().optional(),
   quiet: z.boolean().optional(),
 });
 
-function render(out: Output, result: RevalueResult, names: Map<string, string>, dryRun: boolean) {
+/** What the market part of a run did (or, dry, would do). */
+interface MarketReport {
+  calls: PlannedCall[];
+  budgets: ProviderBudget[];
+  market: MarketResult | null;
+  homes: LookupResult | null;
+  cars: LookupResult | null;
+}
+
+/** What the market step needs to know from the database, read before any call. */
+interface MarketNeeds {
+  assets: AssetNeed[];
+  homes: DueLookup[];
+  /** Each due home's last looked-up value, for the 100× check. */
+  previous: Map<string, bigint>;
+}
+
+async function readNeeds(
+  tx: Parameters<typeof heldAssets>[0],
+  ids: readonly string[] | null,
+  today: string,
+): Promise<MarketNeeds> {
+  const assets = await heldAssets(tx, ids);
+  const homes = await dueLookups(tx, ids, addDays(today, -LOOKUP_EVERY_DAYS));
+  const last = await lookupsFor(
+    tx,
+    homes.map((h) => h.accountId),
+  );
+  const previous = new Map(
+    [...last].flatMap(([id, list]) => {
+      const l = list.at(-1);
+      return l ? [[id, l.cents] as const] : [];
+    }),
+  );
+  return { assets, homes, previous };
+}
+
+/** The reasons of both kinds (assets, and `account:<id>`), for revalue. */
+function reasonsOf(report: MarketReport): Map<string, string> {
+  return new Map([
+    ...(report.market?.reasons ?? []),
+    ...(report.homes?.reasons ?? []),
+    ...(report.cars?.reasons ?? []),
+  ]);
+}
+
+/** The lookups of homes and cars to record; the cars' prices are also their own values. */
+async function writeLookups(tx: Parameters<typeof recordLookups>[0], report: MarketReport) {
+  const cars = report.cars?.lookups ?? [];
+  await recordLookups(tx, [...(report.homes?.lookups ?? []), ...cars]);
+  await writeBalances(
+    tx,
+    cars.map((l) => ({
+      accountId: l.accountId,
+      date: l.date,
+      balance: centsFromDecimal(l.value),
+      available: null,
+      limit: null,
+      source: "kbb_api" as const,
+    })),
+  );
+}
+
+function render(
+  out: Output,
+  result: RevalueResult,
+  names: Map<string, string>,
+  dryRun: boolean,
+  market: MarketReport,
+) {
+  const failed = [
+    ...(market.market?.failed ?? []),
+    ...(market.homes?.failed ?? []),
+    ...(market.cars?.failed ?? []),
+  ];
+  const heldBack = market.market?.heldBack ?? [];
   const sum = (key: "inserted" | "updated" | "deleted") =>
     result.accounts.reduce((n, a) => n + a[key], 0);
   if (out.json) {
@@ -41,8 +138,33 @@ function render(out: Output, result: RevalueResult, names: Map<string, string>, 
       updated: sum("updated"),
       deleted: sum("deleted"),
       problems: result.problems,
+      calls: (dryRun
+        ? market.calls
+        : [
+            ...(market.market?.calls ?? []),
+            ...(market.homes?.calls ?? []),
+            ...(market.cars?.calls ?? []),
+          ]
+      ).map(callJson),
+      failedCalls: failed.map((f) => ({ ...callJson(f.call), reason: f.reason })),
+      pricesFetched: market.market?.prices.length ?? 0,
+      heldBack,
+      budgets: market.budgets,
+      stale: result.stale.map((s) => ({
+        accountId: s.accountId,
+        name: names.get(s.accountId) ?? null,
+        reason: s.reason,
+        lastGood: s.lastGood,
+      })),
     });
   } else {
+    if (dryRun) {
+      for (const call of market.calls) out.line(`would call ${describeCall(call)}`);
+    }
+    if (market.calls.length > 0 || dryRun) {
+      for (const b of market.budgets.filter((b) => b.used > 0 || market.calls.length > 0))
+        out.info(`${b.provider}: ${b.used} of ${b.limit} requests used this month, ${b.left} left`);
+    }
     const verb = dryRun ? "would write" : "wrote";
     for (const a of result.accounts) {
       if (a.inserted + a.updated + a.deleted === 0) continue;
@@ -58,9 +180,51 @@ function render(out: Output, result: RevalueResult, names: Map<string, string>, 
   }
   for (const p of result.problems)
     out.warn(`${names.get(p.accountId) ?? p.accountId}: ${p.message}`);
-  if (result.problems.length > 0) {
-    throw new UserError(`${result.problems.length} method(s) could not run (see above)`);
-  }
+  for (const f of failed) out.warn(`${describeCall(f.call)} failed: ${f.reason}`);
+  for (const h of heldBack) out.warn(`${h.asset} on ${h.date}: ${h.reason}`);
+  for (const s of result.stale)
+    out.warn(
+      `${names.get(s.accountId) ?? s.accountId} is stale: ${s.reason}; last good value ${s.lastGood ?? "none yet"}`,
+    );
+  const troubles = [
+    result.problems.length > 0 ? `${result.problems.length} method(s) could not run` : "",
+    result.stale.length > 0 && !dryRun ? `${result.stale.length} account(s) stale` : "",
+    failed.length > 0 ? `${failed.length} provider call(s) failed` : "",
+    heldBack.length > 0 ? `${heldBack.length} price(s) held back` : "",
+  ].filter(Boolean);
+  if (troubles.length > 0) throw new UserError(`${troubles.join(", ")} (see above)`);
+}
+
+function callJson(call: PlannedCall) {
+  return {
+    provider: call.provider,
+    call: call.call,
+    assets: call.assets,
+    from: call.from ?? null,
+    to: call.to ?? null,
+  };
+}
+
+/** The market part: plan the calls the held assets need, and (unless dry) make them. */
+async function marketStep(
+  ctx: Parameters<typeof fetchMarket>[0],
+  db: Parameters<typeof fetchMarket>[1],
+  needs: MarketNeeds,
+  today: string,
+  options: { dryRun: boolean; accept: boolean },
+): Promise<MarketReport> {
+  const plan = await planMarket(db, needs.assets, today);
+  const homeDue = needs.homes.filter((d) => d.method !== "vehicle");
+  // Without a MarketCheck key a car follows its depreciation rule alone: nothing to call.
+  const carDue = marketcheckKey(ctx) ? needs.homes.filter((d) => d.method === "vehicle") : [];
+  const calls = [...plan.calls, ...lookupCalls(homeDue), ...lookupCalls(carDue)];
+  if (options.dryRun)
+    return { calls, budgets: await budgets(ctx, db, today), market: null, homes: null, cars: null };
+  const market = await fetchMarket(ctx, db, plan, { today, accept: options.accept });
+  const lookupOptions = { today, accept: options.accept, previous: needs.previous };
+  const homes = await lookupHomes(ctx, db, homeDue, lookupOptions);
+  const cars = await lookupCars(ctx, db, carDue, lookupOptions);
+  return { calls, budgets: await budgets(ctx, db, today), market, homes, cars };
 }
 
 export function revalueCommand(app: App): Command {
@@ -68,20 +232,34 @@ export function revalueCommand(app: App): Command {
     .description("extend every valuation method to today (idempotent: a second run writes nothing)")
     .option("--account <account>", "only this account")
     .option("--all-users", "every user's methods (for cron; explicit, cross-user)")
-    .option("--dry-run", "count what would be written; write nothing")
+    .option(
+      "--dry-run",
+      "count what would be written and list the provider calls; send and write nothing",
+    )
+    .option("--accept", "apply prices held back as 100x away from the one before")
     .option("--json", "print what was (or would be) written as JSON")
     .option("--quiet", "no summary line")
     .action(async (raw: Record<string, unknown>, cmd: Command) => {
       const input = parseOptions(RevalueInput, raw);
       const out = app.output(input);
       const dryRun = Boolean(input.dryRun);
+      const accept = Boolean(input.accept);
       if (input.allUsers) {
         if (input.account) throw new UsageError("--account and --all-users do not go together");
         const ctx = app.context(cmd);
         const db = await ctx.database();
         const today = todayIn(undefined, ctx.now());
+        const needs = await db.sql.begin((tx) => readNeeds(tx, null, today));
+        if (needs.assets.length + needs.homes.length > 0) out.progress("Fetching prices...\n");
+        const market = await marketStep(ctx, db, needs, today, { dryRun, accept });
         const result = await db.sql.begin(async (tx) => {
-          const done = await revalue(tx, { all: true }, { today, dryRun });
+          if (market.market) await upsertPrices(tx, market.market.prices);
+          await writeLookups(tx, market);
+          const done = await revalue(
+            tx,
+            { all: true },
+            { today, dryRun, reasons: reasonsOf(market) },
+          );
           if (!dryRun) {
             for (const [userId, from] of done.earliestByUser) {
               await refreshSnapshots(tx, { userId }, from, today);
@@ -89,21 +267,33 @@ export function revalueCommand(app: App): Command {
           }
           return done;
         });
-        render(out, result, new Map(), dryRun);
+        render(out, result, new Map(), dryRun, market);
         return;
       }
       const run = await userRun(app, cmd);
+      const { scope, needs } = await run.db.asUser(run.user.id, async (tx) => {
+        const accounts = await listAccounts(tx, { includeArchived: true });
+        const ids = input.account ? [resolveAccountRef(input.account, accounts).id] : null;
+        const scope: ValuationScope = ids ? { accountIds: ids } : { all: true };
+        const needs = await readNeeds(tx, ids, run.today);
+        return { scope, needs };
+      });
+      if (needs.assets.length + needs.homes.length > 0) out.progress("Fetching prices...\n");
+      const market = await marketStep(run.ctx, run.db, needs, run.today, { dryRun, accept });
       const { result, names } = await run.db.asUser(run.user.id, async (tx) => {
         const accounts = await listAccounts(tx, { includeArchived: true });
         const names = new Map(accounts.map((a) => [a.id, a.name]));
-        const scope = input.account
-          ? { accountIds: [resolveAccountRef(input.account, accounts).id] }
-          : { all: true as const };
-        const result = await revalue(tx, scope, { today: run.today, dryRun });
+        if (market.market) await upsertPrices(tx, market.market.prices);
+        await writeLookups(tx, market);
+        const result = await revalue(tx, scope, {
+          today: run.today,
+          dryRun,
+          reasons: reasonsOf(market),
+        });
         if (!dryRun) await refreshFrom(tx, run, result.earliestByUser.get(run.user.id) ?? null);
         return { result, names };
       });
-      render(out, result, names, dryRun);
+      render(out, result, names, dryRun, market);
     });
   return examples(command, [
     "networth revalue",

@@ -1,14 +1,20 @@
 import type { TransactionSql } from "postgres";
+import { formatAmount } from "../core/amount.js";
 import { centsFromDecimal } from "../core/money.js";
 import { describeValuation } from "../core/valuation/describe.js";
+import { describeHolding } from "../core/valuation/holdings.js";
 import type { AccountRow } from "../db/accounts.js";
-import { valuationsByAccount } from "../db/valuations.js";
+import { holdingsByAccount } from "../db/holdings.js";
+import { lookupsFor } from "../db/lookups.js";
+import { type StaleState, valuationsByAccount } from "../db/valuations.js";
 
 /** An account's method for accounts, history, the dashboard and doctor. */
 export interface ValuationLabel {
   readonly method: string;
   /** "depreciating 15%/yr", "amortizing, 287 payments left, paid off 2049-02-01". */
   readonly description: string;
+  /** A market method that could not value today: why, since when, its last good value. */
+  readonly stale: StaleState | null;
 }
 
 /** The methods of these accounts, described from each account's current value. */
@@ -17,6 +23,12 @@ export async function valuationLabels(
   accounts: readonly Pick<AccountRow, "id" | "balance" | "balanceDate">[],
 ): Promise<Map<string, ValuationLabel>> {
   const stored = await valuationsByAccount(tx);
+  const withHoldings = accounts
+    .filter((a) => stored.get(a.id)?.rule.method === "holdings")
+    .map((a) => a.id);
+  const holdings = withHoldings.length > 0 ? await holdingsByAccount(tx, withHoldings) : new Map();
+  const avm = accounts.filter((a) => stored.get(a.id)?.rule.method === "avm").map((a) => a.id);
+  const lookups = avm.length > 0 ? await lookupsFor(tx, avm) : new Map();
   const labels = new Map<string, ValuationLabel>();
   for (const account of accounts) {
     const v = stored.get(account.id);
@@ -25,9 +37,25 @@ export async function valuationLabels(
       account.balance !== null && account.balanceDate !== null
         ? { date: account.balanceDate, cents: centsFromDecimal(account.balance) }
         : null;
+    const held = holdings.get(account.id);
+    const last = lookups.get(account.id)?.at(-1);
+    const range =
+      last?.low != null && last?.high != null
+        ? `, range ${formatAmount(last.low)} to ${formatAmount(last.high)}`
+        : "";
+    const base =
+      v.rule.method === "holdings" && held
+        ? `holdings: ${held.map(describeHolding).join(", ")}`
+        : v.rule.method === "avm" && last
+          ? `home value from RentCast: ${formatAmount(last.cents)}${range}, looked up ${last.date}`
+          : describeValuation(v.rule, current);
+    const staleText = v.stale
+      ? `; STALE since ${v.stale.since} (last good value ${v.stale.lastGood ?? "none"}): ${v.stale.reason}`
+      : "";
     labels.set(account.id, {
       method: v.rule.method,
-      description: describeValuation(v.rule, current),
+      description: `${base}${staleText}`,
+      stale: v.stale,
     });
   }
   return labels;

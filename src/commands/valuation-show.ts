@@ -45,6 +45,16 @@ export function ruleJson(rule: ValuationRule) {
         payment: new Money(rule.payment),
         extra: new Money(rule.extra),
       };
+    case "holdings":
+    case "avm":
+      return base;
+    case "vehicle":
+      return {
+        ...base,
+        basis: new Money(rule.basis),
+        rate: Number(rule.rate),
+        floor: new Money(rule.floor),
+      };
   }
 }
 
@@ -64,6 +74,12 @@ function formula(rule: ValuationRule): string {
       return `anchor × ${factor(rule, 1)}^(m/12), m = whole months since the anchor, rounded half-up to the cent`;
     case "index":
       return `anchor × index(date) / index(anchor date), each the index's value on or before that date, rounded half-up to the cent`;
+    case "vehicle":
+      return `anchor × ${factor(rule, -1)}^(m/12) from each value of its own (the price predictions among them), rounded half-up to the cent, never below ${formatAmount(rule.floor)}`;
+    case "avm":
+      return "the provider's valuation on each lookup (at most one every 30 days), as it answered";
+    case "holdings":
+      return "Σ quantity × the day's price (troy ounces × purity for metals), rounded half-up to the cent; see networth holdings list";
     case "amortization":
       return `each payment: interest = balance × ${ratioText(parseRatio(rule.apr) ?? { n: 0n, d: 1n })} / 1200 rounded half-up to the cent; balance − (${formatAmount(rule.payment)} − interest + ${formatAmount(rule.extra)}); payment ${rule.term}, or one that covers the balance, clears it to 0.00`;
   }

@@ -16,14 +16,23 @@ import {
   upsertValuation,
   valuationsByAccount,
 } from "../db/valuations.js";
-import { UserError } from "../errors.js";
+import { UsageError, UserError } from "../errors.js";
 import { type App, examples, parseOptions, userRun } from "./app.js";
 import { refreshFrom } from "./effects.js";
+import { checkAddress, setAvm } from "./valuation-avm.js";
 import { ruleJson, showValuation } from "./valuation-show.js";
+import { setVehicle } from "./valuation-vehicle.js";
+
+const ALL_METHODS = [...METHODS, "avm", "vehicle"] as const;
 
 const SetInput = z.object({
   account: z.string(),
-  method: z.enum(METHODS, { message: `expected one of ${METHODS.join(", ")}` }),
+  method: z.enum(ALL_METHODS, { message: `expected one of ${ALL_METHODS.join(", ")}` }),
+  address: z.string().optional(),
+  vin: z.string().optional(),
+  mileage: z.string().optional(),
+  milesPerYear: z.string().optional(),
+  zip: z.string().optional(),
   rate: z.string().optional(),
   start: z.string().optional(),
   basis: z.string().optional(),
@@ -45,7 +54,15 @@ function setCommand(app: App): Command {
   const command = new Command("set")
     .description("give a manual account a valuation method; its history is rebuilt to today")
     .argument("<account>", "id, id prefix (4+ characters) or exact name")
-    .requiredOption("--method <method>", METHODS.join(" | "))
+    .requiredOption("--method <method>", ALL_METHODS.join(" | "))
+    .option("--vin <vin>", "vehicle: the car's VIN (decoded by NHTSA vPIC; stored encrypted)")
+    .option("--mileage <miles>", "vehicle: the odometer today")
+    .option("--miles-per-year <miles>", "vehicle: how far it goes a year (default 12000)")
+    .option("--zip <zip>", "vehicle: where it is priced (MarketCheck)")
+    .option(
+      "--address <address>",
+      'avm: the home\'s address, "street, city, state, zip" (sent only to RentCast, stored encrypted)',
+    )
     .option("--rate <pct>", "annual percentage (depreciation, appreciation), e.g. 15 or 4.5")
     .option("--start <date>", "first day of the rule (default: the account's first value)")
     .option("--basis <amount>", "value on --start (default: the account's value then)")
@@ -60,6 +77,53 @@ function setCommand(app: App): Command {
     .option("--json", "print the method and what was written as JSON")
     .action(async (account: string, raw: Record<string, unknown>, cmd: Command) => {
       const input = parseOptions(SetInput, { ...raw, account });
+      const VEHICLE_KEYS = ["vin", "mileage", "milesPerYear", "zip"] as const;
+      if (input.method === "vehicle") {
+        const {
+          vin,
+          mileage,
+          milesPerYear,
+          zip,
+          rate,
+          floor,
+          method: _m,
+          account: _a,
+          json: _j,
+          ...rest
+        } = input;
+        const extra = Object.entries(rest).find(([, v]) => v !== undefined);
+        if (extra)
+          throw new UsageError(
+            `--${extra[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} does not apply to --method vehicle`,
+          );
+        const run = await userRun(app, cmd);
+        await setVehicle(run, app.output(input), input.account, {
+          vin,
+          mileage,
+          milesPerYear,
+          zip,
+          rate,
+          floor,
+        });
+        return;
+      }
+      for (const key of VEHICLE_KEYS)
+        if (input[key] !== undefined)
+          throw new UsageError(
+            `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for --method vehicle`,
+          );
+      if (input.method === "avm") {
+        const { address, method: _m, account: _a, json: _j, ...rest } = input;
+        const extra = Object.entries(rest).find(([, v]) => v !== undefined);
+        if (extra)
+          throw new UsageError(
+            `--${extra[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} does not apply to --method avm`,
+          );
+        const run = await userRun(app, cmd);
+        await setAvm(run, app.output(input), input.account, checkAddress(address));
+        return;
+      }
+      if (input.address !== undefined) throw new UsageError("--address is for --method avm");
       const run = await userRun(app, cmd);
       const out = app.output(input);
       const date = (text: string | undefined, today: string) =>
@@ -125,6 +189,8 @@ function setCommand(app: App): Command {
     "networth valuation set Home --method appreciation --rate 4 --start 2019-06-01",
     "networth valuation set Home --method index --index case-shiller",
     "networth valuation set Mortgage --method amortization --apr 6 --term 360 --first-payment 2019-07-01",
+    'networth valuation set Home --method avm --address "5500 Grand Lake Dr, San Antonio, TX 78244"',
+    "networth valuation set Car --method vehicle --vin 1HGCM82633A004352 --mileage 48000 --zip 78244",
   ]);
 }
 

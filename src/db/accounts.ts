@@ -34,6 +34,8 @@ export interface AccountRow {
   balanceCount: number;
   /** The account's valuation method (issue 11), or null. */
   valuationMethod?: string | null;
+  /** A market method's first day without a value (issue 12: its provider failed), or null. */
+  valuationStaleSince?: string | null;
 }
 
 const ACCOUNT_SELECT = `
@@ -47,7 +49,8 @@ const ACCOUNT_SELECT = `
          b.available_balance::text AS available_balance, b.credit_limit::text AS credit_limit,
          b.date AS balance_date, b.source::text AS balance_source, b.created_at AS balance_created_at,
          (SELECT count(*)::int FROM all_account_balances x WHERE x.account_id = a.id) AS balance_count,
-         (SELECT v.method::text FROM account_valuations v WHERE v.account_id = a.id) AS valuation_method
+         (SELECT v.method::text FROM account_valuations v WHERE v.account_id = a.id) AS valuation_method,
+         (SELECT v.stale_since FROM account_valuations v WHERE v.account_id = a.id) AS valuation_stale_since
   FROM accounts a
   LEFT JOIN account_type_config c ON c.type = a.type::text AND c.subtype = a.subtype
   LEFT JOIN manual_assets m ON m.account_id = a.id

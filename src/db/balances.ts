@@ -8,7 +8,8 @@ export interface BalanceInput {
   balance: bigint;
   available: bigint | null;
   limit: bigint | null;
-  source: "manual" | "plaid";
+  /** kbb_api: a vehicle's price prediction (issue 12; the seed's name for the source). */
+  source: "manual" | "plaid" | "kbb_api";
 }
 
 /** What a write did: new rows, same-day rows replaced, rows already holding these values. */

@@ -9,6 +9,7 @@ import type { TransactionSql } from "postgres";
 import { centsFromDecimal } from "../core/money.js";
 import { addMonths } from "../core/valuation/months.js";
 import { levelPayment, type ValuationRule } from "../core/valuation/rules.js";
+import { insertHolding } from "./holdings.js";
 import { revalue } from "./revalue.js";
 import { upsertValuation } from "./valuations.js";
 
@@ -62,5 +63,58 @@ export async function seedDemoValuations(
     const cents = centsFromDecimal(account.balance);
     await upsertValuation(tx, account.id, userId, plan(first, cents));
   }
+  await seedDemoHoldings(tx, userId, first, today);
   await revalue(tx, { all: true }, { today });
+}
+
+/**
+ * The demo's Bitcoin (0.2 BTC) and gold coins (4 troy ounces) are holdings (issue 12), valued
+ * from a price history shipped with the demo (no network): deterministic daily prices from
+ * the first day through today, source 'demo'. Written only where the shared table has no
+ * price yet; a real fetch treats a 'demo' price as missing and replaces it (src/db/prices.ts).
+ */
+const DEMO_HOLDINGS = [
+  {
+    account: "Bitcoin",
+    kind: "coin",
+    asset: "bitcoin",
+    quantity: "0.2",
+    unit: null,
+    purity: null,
+    price: "32000 + 22 * n + 9000 * sin(n / 33.0)",
+  },
+  {
+    account: "Gold coins",
+    kind: "metal",
+    asset: "XAU",
+    quantity: "4",
+    unit: "oz",
+    purity: "1",
+    price: "1950 + 0.75 * n + 70 * sin(n / 20.0)",
+  },
+] as const;
+
+async function seedDemoHoldings(tx: TransactionSql, userId: string, first: string, today: string) {
+  for (const h of DEMO_HOLDINGS) {
+    const [account] = await tx<{ id: string }[]>`SELECT id FROM accounts WHERE name = ${h.account}`;
+    if (!account) continue;
+    await tx.unsafe(
+      `INSERT INTO prices (asset, currency, date, price, source)
+       SELECT $1, 'USD', $2::date + n, round((${h.price})::numeric, 2), 'demo'
+       FROM generate_series(0, $3::date - $2::date) AS n
+       ON CONFLICT (asset, currency, date) DO NOTHING`,
+      [h.asset, first, today],
+    );
+    // What the account held is its holding now: its own typed-in values go.
+    await tx`DELETE FROM account_balances WHERE account_id = ${account.id}`;
+    await insertHolding(tx, account.id, userId, {
+      kind: h.kind,
+      asset: h.asset,
+      quantity: h.quantity,
+      unit: h.unit,
+      purity: h.purity,
+      start: first,
+    });
+    await upsertValuation(tx, account.id, userId, { method: "holdings", start: first, basis: 0n });
+  }
 }

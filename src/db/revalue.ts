@@ -10,13 +10,18 @@
 import type { TransactionSql } from "postgres";
 import { addDays } from "../core/dates.js";
 import { fixedFromCents } from "../core/money.js";
+import { holdingsValues } from "../core/valuation/holdings.js";
 import { type GeneratedValue, generate } from "../core/valuation/rules.js";
+import { holdingsByAccount } from "./holdings.js";
+import { lookupsFor } from "./lookups.js";
+import { pricesFor } from "./prices.js";
 import {
   indexPoints,
   lockValuations,
   ownValues,
   type StoredValuation,
   type ValuationScope,
+  writeStale,
 } from "./valuations.js";
 
 /** What revalue did (or, dry, would do) to one account. */
@@ -37,9 +42,20 @@ export interface RevalueProblem {
   message: string;
 }
 
+/** A market method that could not value today: it keeps its last value and says why. */
+export interface StaleAccount {
+  accountId: string;
+  userId: string;
+  reason: string;
+  /** The date of its last good value, or null when it has none. */
+  lastGood: string | null;
+}
+
 export interface RevalueResult {
   accounts: AccountRevalue[];
   problems: RevalueProblem[];
+  /** Market methods without today's value (stale): revalue exits 1 for them. */
+  stale: StaleAccount[];
   /** Per user, the earliest date whose value changed: refresh snapshots from there. */
   earliestByUser: Map<string, string>;
 }
@@ -56,14 +72,31 @@ async function plan(
   tx: TransactionSql,
   scope: ValuationScope,
   today: string,
+  reasons: ReadonlyMap<string, string>,
 ): Promise<{
   valuations: StoredValuation[];
   rows: Map<string, GeneratedValue[]>;
   problems: RevalueProblem[];
+  states: {
+    accountId: string;
+    userId: string;
+    stale: Omit<StaleAccount, "accountId" | "userId"> | null;
+  }[];
 }> {
   const valuations = await lockValuations(tx, scope);
   const ids = valuations.map((v) => v.accountId);
   const own = await ownValues(tx, ids);
+  const holdingIds = valuations.filter((v) => v.rule.method === "holdings").map((v) => v.accountId);
+  const holdings = holdingIds.length > 0 ? await holdingsByAccount(tx, holdingIds) : new Map();
+  const assets = [...new Set([...holdings.values()].flat().map((h) => h.asset as string))];
+  const prices = await pricesFor(tx, assets);
+  const avmIds = valuations.filter((v) => v.rule.method === "avm").map((v) => v.accountId);
+  const lookups = await lookupsFor(tx, avmIds);
+  const states: {
+    accountId: string;
+    userId: string;
+    stale: Omit<StaleAccount, "accountId" | "userId"> | null;
+  }[] = [];
   const names = [
     ...new Set(valuations.flatMap((v) => (v.rule.method === "index" ? [v.rule.index] : []))),
   ];
@@ -71,6 +104,79 @@ async function plan(
   const rows = new Map<string, GeneratedValue[]>();
   const problems: RevalueProblem[] = [];
   for (const v of valuations) {
+    if (v.rule.method === "avm") {
+      // The provider's lookups are its values; a failed lookup (this run's reason, keyed by
+      // account) or none at all leaves it stale.
+      const until = lastDay(v, today);
+      const ownList = own.get(v.accountId) ?? [];
+      const ownDates = new Set(ownList.map((o) => o.date));
+      const list = (lookups.get(v.accountId) ?? []).filter(
+        (l) => l.date <= until && !ownDates.has(l.date),
+      );
+      rows.set(
+        v.accountId,
+        list.map((l) => ({ date: l.date, cents: l.cents })),
+      );
+      const failure = reasons.get(`account:${v.accountId}`);
+      const lastGood =
+        [...ownList, ...list]
+          .map((x) => x.date)
+          .sort()
+          .at(-1) ?? null;
+      const reason =
+        failure ??
+        (list.length === 0 && until === today ? "no valuation from the provider yet" : null);
+      states.push({
+        accountId: v.accountId,
+        userId: v.userId,
+        stale: reason === null || until < today ? null : { reason, lastGood },
+      });
+      continue;
+    }
+    if (v.rule.method === "holdings") {
+      const until = lastDay(v, today);
+      const ownDates = new Set((own.get(v.accountId) ?? []).map((o) => o.date));
+      const outcome = holdingsValues(holdings.get(v.accountId) ?? [], prices, ownDates, until);
+      rows.set(v.accountId, outcome.values);
+      // Archived, or valued through today: current. Otherwise stale, with each missing
+      // price's reason (the provider's failure, or how long it has been missing).
+      const current = until < today || outcome.lastValued === today || ownDates.has(today);
+      const why = [...outcome.missing].map(
+        ([asset, last]) =>
+          `${asset}: ${reasons.get(asset) ?? (last === null ? "no price yet" : `no price since ${last}`)}`,
+      );
+      const lastGood = [...(own.get(v.accountId) ?? []), ...outcome.values]
+        .map((x) => x.date)
+        .filter((d) => d <= today)
+        .sort()
+        .at(-1);
+      states.push({
+        accountId: v.accountId,
+        userId: v.userId,
+        stale: current
+          ? null
+          : {
+              reason: why.length > 0 ? why.join("; ") : `no value for ${today}`,
+              lastGood: lastGood ?? null,
+            },
+      });
+      continue;
+    }
+    if (v.rule.method === "vehicle") {
+      // Its rule always runs (an estimate from its last price, not a made-up one); a failed
+      // price prediction marks it stale with the reason.
+      const failure = reasons.get(`account:${v.accountId}`);
+      const lastGood =
+        (own.get(v.accountId) ?? [])
+          .map((x) => x.date)
+          .sort()
+          .at(-1) ?? null;
+      states.push({
+        accountId: v.accountId,
+        userId: v.userId,
+        stale: failure && lastDay(v, today) === today ? { reason: failure, lastGood } : null,
+      });
+    }
     const index = v.rule.method === "index" ? (points.get(v.rule.index) ?? []) : [];
     try {
       rows.set(v.accountId, [
@@ -81,17 +187,36 @@ async function plan(
       problems.push({ accountId: v.accountId, message: error.message });
     }
   }
-  return { valuations: valuations.filter((v) => rows.has(v.accountId)), rows, problems };
+  return { valuations: valuations.filter((v) => rows.has(v.accountId)), rows, problems, states };
 }
 
 /** Revalues the methods in scope; with dryRun, only counts what would change. */
 export async function revalue(
   tx: TransactionSql,
   scope: ValuationScope,
-  options: { today: string; dryRun?: boolean },
+  options: {
+    today: string;
+    dryRun?: boolean;
+    /** Why an asset has no price today (its provider's failure), for the stale reason. */
+    reasons?: ReadonlyMap<string, string>;
+  },
 ): Promise<RevalueResult> {
-  const { valuations, rows, problems } = await plan(tx, scope, options.today);
+  const { valuations, rows, problems, states } = await plan(
+    tx,
+    scope,
+    options.today,
+    options.reasons ?? new Map(),
+  );
   const counts = await writeGenerated(tx, rows, options.dryRun ?? false);
+  if (!options.dryRun) {
+    await writeStale(
+      tx,
+      states.map((s) => ({ accountId: s.accountId, stale: s.stale, today: options.today })),
+    );
+  }
+  const stale = states.flatMap((s) =>
+    s.stale ? [{ accountId: s.accountId, userId: s.userId, ...s.stale }] : [],
+  );
   const accounts = valuations.map((v) => ({
     accountId: v.accountId,
     userId: v.userId,
@@ -109,7 +234,7 @@ export async function revalue(
       earliestByUser.set(a.userId, a.earliestChange);
     }
   }
-  return { accounts, problems, earliestByUser };
+  return { accounts, problems, stale, earliestByUser };
 }
 
 type Counts = Pick<AccountRevalue, "inserted" | "updated" | "deleted" | "earliestChange">;

@@ -16,6 +16,16 @@ export interface StoredValuation {
   /** The account's archived_on: it counts, and so is valued, only on days before it. */
   readonly archivedOn: string | null;
   readonly updatedAt: Date;
+  /** Why its values stopped (a provider failed, a price is missing), or null: current. */
+  readonly stale: StaleState | null;
+}
+
+export interface StaleState {
+  readonly reason: string;
+  /** The first day it was found stale. */
+  readonly since: string;
+  /** The date of its last good value, or null when it never had one. */
+  readonly lastGood: string | null;
 }
 
 interface Row {
@@ -34,12 +44,16 @@ interface Row {
   extraPayment: string | null;
   archivedOn: string | null;
   updatedAt: Date;
+  staleReason: string | null;
+  staleSince: string | null;
+  lastGoodDate: string | null;
 }
 
 const COLUMNS = `v.account_id, v.user_id, v.method::text AS method, v.start_date,
   v.basis::text AS basis, v.rate::text AS rate, v.floor_value::text AS floor_value, v.index_name,
   v.apr::text AS apr, v.term_months, v.first_payment, v.payment::text AS payment,
-  v.extra_payment::text AS extra_payment, a.archived_on, v.updated_at
+  v.extra_payment::text AS extra_payment, a.archived_on, v.updated_at,
+  v.stale_reason, v.stale_since, v.last_good_date
   FROM account_valuations v JOIN accounts a ON a.id = v.account_id`;
 
 function need<T>(value: T | null, what: string): T {
@@ -76,6 +90,22 @@ function toStored(row: Row): StoredValuation {
         extra: centsFromDecimal(need(row.extraPayment, "extra_payment")),
       };
       break;
+    case "holdings":
+      rule = { method: "holdings", ...base };
+      break;
+    case "avm":
+      rule = { method: "avm", ...base };
+      break;
+    case "vehicle":
+      rule = {
+        method: "vehicle",
+        ...base,
+        rate: need(row.rate, "rate"),
+        floor: centsFromDecimal(need(row.floorValue, "floor_value")),
+      };
+      break;
+    default:
+      throw new Error(`account_valuations.method ${row.method} is not known to this version`);
   }
   return {
     accountId: row.accountId,
@@ -83,6 +113,10 @@ function toStored(row: Row): StoredValuation {
     rule,
     archivedOn: row.archivedOn,
     updatedAt: row.updatedAt,
+    stale:
+      row.staleReason === null
+        ? null
+        : { reason: row.staleReason, since: row.staleSince ?? "", lastGood: row.lastGoodDate },
   };
 }
 
@@ -128,8 +162,12 @@ export async function upsertValuation(
     method: r.method,
     startDate: r.start,
     basis: fixedFromCents(r.basis),
-    rate: r.method === "depreciation" || r.method === "appreciation" ? r.rate : null,
-    floorValue: r.method === "depreciation" ? fixedFromCents(r.floor) : null,
+    rate:
+      r.method === "depreciation" || r.method === "appreciation" || r.method === "vehicle"
+        ? r.rate
+        : null,
+    floorValue:
+      r.method === "depreciation" || r.method === "vehicle" ? fixedFromCents(r.floor) : null,
     indexName: r.method === "index" ? r.index : null,
     apr: r.method === "amortization" ? r.apr : null,
     termMonths: r.method === "amortization" ? r.term : null,
@@ -255,4 +293,28 @@ export async function replaceIndex(
            (SELECT count(*) FROM written) AS written`;
   if (!row) throw new Error("the index import returned no row");
   return { added: row.added, changed: row.changed, removed: row.removed, earliest: row.earliest };
+}
+
+/**
+ * Sets or clears the staleness of these methods (one statement; a row already so is not
+ * touched, so the audit log records only changes). `since` is kept while it stays stale.
+ */
+export async function writeStale(
+  tx: TransactionSql,
+  states: readonly { accountId: string; stale: Omit<StaleState, "since"> | null; today: string }[],
+): Promise<void> {
+  if (states.length === 0) return;
+  await tx`
+    UPDATE account_valuations v SET
+      stale_reason = s.reason,
+      stale_since = CASE WHEN s.reason IS NULL THEN NULL
+                         ELSE coalesce(v.stale_since, s.today) END,
+      last_good_date = CASE WHEN s.reason IS NULL THEN NULL ELSE s.last_good END
+    FROM unnest(${tx.array(states.map((s) => s.accountId))}::uuid[],
+                ${tx.array(states.map((s) => s.stale?.reason ?? null))}::text[],
+                ${tx.array(states.map((s) => s.stale?.lastGood ?? null))}::date[],
+                ${tx.array(states.map((s) => s.today))}::date[]) AS s(account_id, reason, last_good, today)
+    WHERE v.account_id = s.account_id
+      AND (v.stale_reason, v.last_good_date) IS DISTINCT FROM
+          (s.reason, CASE WHEN s.reason IS NULL THEN NULL ELSE s.last_good END)`;
 }

@@ -1,30 +1,7 @@
+import { DEFAULT_RETRY, type RetryHooks, type RetryPolicy, retrying } from "../core/retry.js";
 import { isRetryable, PlaidError } from "./client.js";
 
-/** How hard to try: attempts, backoff and a bound on the total time spent waiting. */
-export interface RetryPolicy {
-  readonly attempts: number;
-  readonly baseMs: number;
-  readonly maxDelayMs: number;
-  readonly maxTotalMs: number;
-  /** Base delay when Plaid says the rate limit was hit: back off harder. */
-  readonly rateLimitBaseMs: number;
-}
-
-export const DEFAULT_RETRY: RetryPolicy = {
-  attempts: 5,
-  baseMs: 500,
-  maxDelayMs: 8_000,
-  maxTotalMs: 30_000,
-  rateLimitBaseMs: 2_000,
-};
-
-export interface RetryHooks {
-  readonly sleep?: (ms: number) => Promise<void>;
-  readonly random?: () => number;
-  readonly onRetry?: (attempt: number, delayMs: number, error: unknown) => void;
-}
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export { DEFAULT_RETRY, type RetryHooks, type RetryPolicy };
 
 function isRateLimit(error: unknown): boolean {
   return (
@@ -37,29 +14,18 @@ function isRateLimit(error: unknown): boolean {
 
 /**
  * Runs fn, retrying only retryable Plaid errors with exponential backoff and full jitter, at
- * most `attempts` times and never waiting more than maxTotalMs in all. The last error is thrown.
+ * most `attempts` times and never waiting more than maxTotalMs in all (src/core/retry.ts, the
+ * policy every remote service shares). The last error is thrown.
  */
 export async function withRetries<T>(
   fn: () => Promise<T>,
   policy: RetryPolicy = DEFAULT_RETRY,
   hooks: RetryHooks = {},
 ): Promise<T> {
-  const sleep = hooks.sleep ?? defaultSleep;
-  const random = hooks.random ?? Math.random;
-  let waited = 0;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (attempt >= policy.attempts || !isRetryable(error)) throw error;
-      const base = isRateLimit(error) ? policy.rateLimitBaseMs : policy.baseMs;
-      const ceiling = Math.min(policy.maxDelayMs, base * 2 ** (attempt - 1));
-      // Half fixed, half random: spreads concurrent retries without ever waiting for nothing.
-      const delay = Math.round(ceiling / 2 + (random() * ceiling) / 2);
-      if (waited + delay > policy.maxTotalMs) throw error;
-      hooks.onRetry?.(attempt, delay, error);
-      await sleep(delay);
-      waited += delay;
-    }
-  }
+  return retrying(
+    fn,
+    (error) => (!isRetryable(error) ? "final" : isRateLimit(error) ? "rate-limited" : "retry"),
+    policy,
+    hooks,
+  );
 }

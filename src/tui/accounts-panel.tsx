@@ -17,9 +17,16 @@ const METHOD_WORDS: Record<string, string> = {
   appreciation: "appreciating",
   index: "indexed",
   amortization: "amortizing",
+  holdings: "market prices",
+  avm: "home value",
+  vehicle: "vehicle value",
 };
 const manualLabel = (row: AccountRow) =>
-  row.valuationMethod ? (METHOD_WORDS[row.valuationMethod] ?? "manual") : "manual";
+  row.valuationStaleSince
+    ? `stale since ${row.valuationStaleSince}`
+    : row.valuationMethod
+      ? (METHOD_WORDS[row.valuationMethod] ?? "manual")
+      : "manual";
 
 type Line =
   | { readonly kind: "side"; readonly title: string }
@@ -88,7 +95,8 @@ export function AccountsPanel(props: AccountsPanelProps) {
           }
           const { row, index } = line;
           const chosen = index === props.selected;
-          const attention = props.needsAttention(row);
+          // A market value its provider could not give today is marked too (issue 12).
+          const attention = props.needsAttention(row) || Boolean(row.valuationStaleSince);
           return (
             <Text
               key={row.id}

@@ -19,7 +19,17 @@ interface DoctorJson {
   }[];
 }
 
-const ALL_CHECKS = ["database", "key-file", "login", "items", "sync", "manual-values", "snapshot"];
+const ALL_CHECKS = [
+  "database",
+  "key-file",
+  "login",
+  "items",
+  "sync",
+  "manual-values",
+  "market-values",
+  "budgets",
+  "snapshot",
+];
 
 /** The one failed check of a doctor run that must fail exactly it: exit 1, named on stderr. */
 function onlyFailure(result: CliResult, name: string): DoctorJson["checks"][number] {
@@ -101,7 +111,7 @@ for (const kind of DATABASE_KINDS) {
       expect(text.exitCode).toBe(0);
       expect(text.stderr).toBe("");
       for (const name of ALL_CHECKS) expect(text.stdout).toMatch(new RegExp(`^ok +${name} `, "m"));
-      expect(text.stdout).toMatch(/All 7 checks passed\.$/);
+      expect(text.stdout).toMatch(/All 9 checks passed\.$/);
     });
 
     it("fails manual-values for a value 100 days old, with set-balance as the fix", async () => {
@@ -289,7 +299,7 @@ for (const kind of DATABASE_KINDS) {
         const text = await run("doctor");
         expect(text.exitCode).toBe(1);
         expect(text.stderr.trim()).toBe(
-          "networth: 3 of 7 checks failed: key-file, manual-values, snapshot",
+          "networth: 3 of 9 checks failed: key-file, manual-values, snapshot",
         );
         const status = (name: string) =>
           new RegExp(`^(ok|FAIL) +${name} `, "m").exec(text.stdout)?.[1];
@@ -300,6 +310,8 @@ for (const kind of DATABASE_KINDS) {
           ["items", "ok"],
           ["sync", "ok"],
           ["manual-values", "FAIL"],
+          ["market-values", "ok"],
+          ["budgets", "ok"],
           ["snapshot", "FAIL"],
         ]);
         expect(text.stdout).toMatch(/^FAIL +key-file +the key file .* is damaged \(not JSON\)/m);

@@ -218,7 +218,15 @@ describe("networth demo", () => {
       Home: "appreciation",
       Mortgage: "amortization",
       "Car loan": "amortization",
+      Bitcoin: "holdings",
+      "Gold coins": "holdings",
     });
+    // Holdings (issue 12): a value every day from the demo's shipped prices, none from the
+    // network; 0.2 BTC and 4 oz of gold at those prices exactly.
+    const prices = json<{
+      prices: { asset: string; date: string; price: string; source: string }[];
+    }>(await cli(["prices", "--json"], t.env));
+    expect(new Set(prices.prices.map((p) => p.source))).toEqual(new Set(["demo"]));
     const { balances } = json<{
       balances: { account: string; balance: number; source: string; date: string }[];
     }>(await cli(["export", "balances", "--format", "json"], t.env));
@@ -232,6 +240,22 @@ describe("networth demo", () => {
       if (name === "Home") continue;
       for (let i = 1; i < values.length; i++) {
         expect(values[i]?.balance, name).toBeLessThanOrEqual(values[i - 1]?.balance ?? 0);
+      }
+    }
+    for (const [name, asset, quantity] of [
+      ["Bitcoin", "bitcoin", 2n],
+      ["Gold coins", "XAU", 40n],
+    ] as const) {
+      const values = balances.filter((b) => b.account === name);
+      expect(values.length, name).toBeGreaterThan(730);
+      const priceOn = new Map(
+        prices.prices.filter((p) => p.asset === asset).map((p) => [p.date, p.price]),
+      );
+      for (const v of values) {
+        // quantity/10 × price, in cents: the price has at most 2 decimals here.
+        const [w, f = ""] = (priceOn.get(v.date) ?? "").split(".");
+        const cents = (BigInt(`${w}${f.padEnd(2, "0")}`) * quantity + 5n) / 10n;
+        expect(Math.round(v.balance * 100), `${name} ${v.date}`).toBe(Number(cents));
       }
     }
     // Running it again resets the demo user rather than adding to it.

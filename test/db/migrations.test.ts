@@ -126,7 +126,15 @@ const ENUMS: Record<string, string[]> = {
     "other_liability",
   ],
   balance_source: ["plaid", "manual", "kbb_api", "rule"],
-  valuation_method: ["depreciation", "appreciation", "index", "amortization"],
+  valuation_method: [
+    "depreciation",
+    "appreciation",
+    "index",
+    "amortization",
+    "holdings",
+    "avm",
+    "vehicle",
+  ],
   refresh_type: ["manual", "scheduled", "webhook"],
   refresh_status: ["pending", "success", "partial_success", "failed"],
 };

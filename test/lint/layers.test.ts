@@ -61,7 +61,7 @@ const STREAM_USES = [
 ].join("\n");
 
 const PROBES: Probe[] = [
-  ...["db", "commands", "tui", "plaid", "output"].map((d) => forbidden("core", d)),
+  ...["db", "commands", "tui", "plaid", "output", "providers"].map((d) => forbidden("core", d)),
   {
     folder: "core",
     source: 'import type { Row } from "../db/probe.js";\n\nexport type Copy = Row;\n',
@@ -78,14 +78,18 @@ const PROBES: Probe[] = [
     expected: { category: IMPORTS, message: "src/core must not import src/output" },
   },
   { folder: "core", source: 'export { addDays } from "./dates.js";\n', expected: null },
-  ...["commands", "tui", "plaid"].map((d) => forbidden("db", d)),
+  ...["commands", "tui", "plaid", "providers"].map((d) => forbidden("db", d)),
+  ...["db", "commands", "output", "tui", "plaid"].map((d) => forbidden("providers", d)),
+  allowed("providers", "core"),
+  allowed("providers", "errors"),
+  allowed("commands", "providers"),
   allowed("db", "core"),
   forbidden("tui", "commands"),
   allowed("tui", "db"),
   allowed("tui", "output"),
   forbidden("output", "commands"),
   allowed("output", "core"),
-  ...["", "core", "commands", "plaid", "tui", "output"].flatMap((folder) => [
+  ...["", "core", "commands", "plaid", "tui", "output", "providers"].flatMap((folder) => [
     {
       folder,
       source: TAGGED,

@@ -173,6 +173,30 @@ describe("the accounts panel", () => {
     expect(frame.filter((l) => l.includes("!"))).toHaveLength(1);
   });
 
+  it("marks a market value its provider could not give today, and says since when", () => {
+    const rows = [
+      account({ id: "c1", name: "Crypto", category: "digital_asset", side: "asset" }),
+      account({ id: "g1", name: "Gold", category: "precious_metal", side: "asset" }),
+    ].map((r, i) => ({
+      ...r,
+      valuationMethod: "holdings",
+      valuationStaleSince: i === 0 ? "2025-06-01" : null,
+    }));
+    const { lastFrame } = render(
+      <AccountsPanel
+        accounts={rows}
+        selected={1}
+        focused={false}
+        needsAttention={() => false}
+        {...props}
+        width={80}
+      />,
+    );
+    const frame = lines(lastFrame());
+    expect(frame.find((l) => l.includes("Crypto"))).toMatch(/^ ! Crypto .*stale since 2025/);
+    expect(frame.find((l) => l.includes("Gold"))).toMatch(/^. {2}Gold .*market prices/);
+  });
+
   it("scrolls to keep the selection in view", () => {
     const many = Array.from({ length: 20 }, (_, i) =>
       account({

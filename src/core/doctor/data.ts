@@ -3,6 +3,7 @@ import { daysBetween, formatDate } from "../dates.js";
 import { type ItemState, itemAdvice, itemNeedsUser } from "../item-advice.js";
 import { shellWord } from "../shell.js";
 import {
+  BUDGET_WARN_PERCENT,
   type Finding,
   fail,
   MANUAL_STALE_DAYS,
@@ -178,5 +179,59 @@ export function snapshotFinding(
     `no net worth snapshot for today (${shown})`,
     "networth snapshot (networth cron --install takes one every day)",
     details,
+  );
+}
+
+/** A market method (holdings, avm, vehicle) that could not value today. */
+export interface StaleMarketValue {
+  readonly id: string;
+  readonly name: string;
+  readonly method: string;
+  readonly reason: string;
+  readonly since: string;
+  readonly lastGood: string | null;
+}
+
+/** Every market value current, or the stale ones with why and since when. */
+export function marketFinding(stale: readonly StaleMarketValue[], dateFormat: DateFormat): Finding {
+  if (stale.length === 0) return ok("market-values", "every market value is current");
+  const lines = stale.map(
+    (a) =>
+      `${a.name}: stale since ${formatDate(a.since, dateFormat)}, last good value ${a.lastGood === null ? "none" : formatDate(a.lastGood, dateFormat)}: ${a.reason}`,
+  );
+  return fail(
+    "market-values",
+    `${plural(stale.length, "account")} stale: ${stale.map((a) => a.name).join(", ")}`,
+    "networth revalue (it says what failed); networth prices import <file.csv> for a price a provider cannot give",
+    stale.map((a) => ({ ...a })),
+    lines,
+  );
+}
+
+/** A provider's request budget this month. */
+export interface BudgetUse {
+  readonly provider: string;
+  readonly limit: number;
+  readonly used: number;
+}
+
+/** Fails when a provider has used 80 % or more of its monthly budget. */
+export function budgetFinding(budgets: readonly BudgetUse[]): Finding {
+  const high = budgets.filter((b) => b.used * 100 >= b.limit * BUDGET_WARN_PERCENT);
+  const details = budgets.map((b) => ({ ...b, left: Math.max(0, b.limit - b.used) }));
+  const lines = budgets.map((b) => `${b.provider}: ${b.used} of ${b.limit} requests this month`);
+  if (high.length === 0)
+    return ok(
+      "budgets",
+      `every provider is under ${BUDGET_WARN_PERCENT}% of its monthly budget`,
+      details,
+      lines,
+    );
+  return fail(
+    "budgets",
+    `${high.map((b) => `${b.provider} has used ${b.used} of ${b.limit} requests this month`).join("; ")} (${BUDGET_WARN_PERCENT}% or more)`,
+    `networth config set budget.${high[0]?.provider} <n> to allow more, or wait for next month`,
+    details,
+    lines,
   );
 }

@@ -7,6 +7,8 @@
 export const SYNC_STALE_HOURS = 48;
 /** A manual account whose current value is older than this many days needs a new one. */
 export const MANUAL_STALE_DAYS = 90;
+/** A provider's monthly budget used to this share (in percent) is a warning. */
+export const BUDGET_WARN_PERCENT = 80;
 
 /** The checks, in the order they are printed. */
 export const CHECK_NAMES = [
@@ -16,6 +18,8 @@ export const CHECK_NAMES = [
   "items",
   "sync",
   "manual-values",
+  "market-values",
+  "budgets",
   "snapshot",
 ] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];

@@ -46,6 +46,12 @@ export function describeValuation(rule: ValuationRule, current: DatedCents | nul
       return `appreciating ${percent(rule.rate)}%/yr`;
     case "index":
       return `following index ${rule.index}`;
+    case "holdings":
+      return "holdings at market prices";
+    case "vehicle":
+      return `vehicle value (price predictions when available), depreciating ${percent(rule.rate)}%/yr between them`;
+    case "avm":
+      return "home value (automated valuation, RentCast)";
     case "amortization": {
       if (!current) return `amortizing at ${percent(rule.apr)}%`;
       const outlook = loanOutlook(rule, current);

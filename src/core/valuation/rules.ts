@@ -50,6 +50,29 @@ export type ValuationRule =
       readonly firstPayment: string;
       readonly payment: bigint;
       readonly extra: bigint;
+    }
+  | {
+      /** Σ quantity × price (./holdings.ts); start: the earliest holding's, basis unused (0). */
+      readonly method: "holdings";
+      readonly start: string;
+      readonly basis: bigint;
+    }
+  | {
+      /**
+       * A car: depreciation (rate, floor) anchored on every value of its own, which include
+       * the provider's price predictions (balances of source kbb_api, as the seed names it).
+       */
+      readonly method: "vehicle";
+      readonly start: string;
+      readonly basis: bigint;
+      readonly rate: string;
+      readonly floor: bigint;
+    }
+  | {
+      /** A home's automated valuation: its values are the provider's lookups. */
+      readonly method: "avm";
+      readonly start: string;
+      readonly basis: bigint;
     };
 
 export type ValuationMethodName = ValuationRule["method"];
@@ -139,12 +162,13 @@ function* segment(
 ): Generator<GeneratedValue> {
   switch (rule.method) {
     case "depreciation":
+    case "vehicle":
     case "appreciation": {
       const rate = ratio(rule.rate, "rate");
       const q = 100n * rate.d;
-      const p = rule.method === "depreciation" ? q - rate.n : q + rate.n;
+      const p = rule.method === "appreciation" ? q + rate.n : q - rate.n;
       // A value already below the floor is not raised to it.
-      const floor = rule.method === "depreciation" ? least(anchor.cents, rule.floor) : null;
+      const floor = rule.method === "appreciation" ? null : least(anchor.cents, rule.floor);
       for (let m = 1; ; m++) {
         const date = addMonths(anchor.date, m);
         if (!inSegment(date)) return;
@@ -170,6 +194,11 @@ function* segment(
       }
       return;
     }
+    case "holdings":
+    case "avm":
+      // Its values come from the holdings and the day's prices (./holdings.ts), or from the
+      // provider's lookups: not a rule.
+      return;
     case "amortization": {
       const { n, d } = ratio(rule.apr, "apr");
       // The monthly rate a/b = apr/1200, in lowest terms (smaller numbers, the same value).
