@@ -40,7 +40,7 @@ export interface MigrationStatus {
 
 const FILE = /^(\d{4})_([a-z0-9_]+)\.(up|down)\.sql$/;
 
-/** Reads and checks the migration files: pairs complete, numbered 1..N with no gap. */
+/** Reads and checks the migration files: pairs complete, in the order of their numbers. */
 export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
   const found = new Map<number, { name: string; up?: string; down?: string }>();
   for (const file of readdirSync(dir).sort()) {
@@ -56,10 +56,12 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
     );
     found.set(version, entry);
   }
+  // Numbered upward; a gap is allowed (numbers are handed out to parallel branches ahead of
+  // their merge), two files of one number are not.
   const migrations: Migration[] = [];
-  for (let version = 1; version <= found.size; version++) {
+  for (const version of [...found.keys()].sort((a, b) => a - b)) {
     const entry = found.get(version);
-    if (!entry) throw new Error(`migration ${String(version).padStart(4, "0")} is missing`);
+    if (!entry) continue;
     if (entry.up === undefined || entry.down === undefined) {
       throw new Error(`migration ${version} ${entry.name} needs both an up and a down file`);
     }
@@ -137,10 +139,14 @@ export async function migrateUp(
   options: MigrateOptions = {},
   migrations = loadMigrations(),
 ): Promise<Migration[]> {
-  const target = options.to ?? migrations.length;
-  if (!Number.isInteger(target) || target < 0 || target > migrations.length) {
+  const newest = migrations.at(-1)?.version ?? 0;
+  const target = options.to ?? newest;
+  if (
+    !Number.isInteger(target) ||
+    (target !== 0 && !migrations.some((m) => m.version === target))
+  ) {
     throw new UserError(
-      `no migration ${options.to}: versions run from 0 to ${migrations.length}`,
+      `no migration ${options.to}: versions are 0, ${migrations.map((m) => m.version).join(", ")}`,
       2,
     );
   }
