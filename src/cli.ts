@@ -20,6 +20,7 @@ import { keysCommand } from "./commands/keys.js";
 import { linkCommand } from "./commands/link.js";
 import { logsCommand } from "./commands/logs.js";
 import { maintainCommand } from "./commands/maintain.js";
+import { ratesCommand } from "./commands/rates.js";
 import { reportCommand } from "./commands/report.js";
 import { restoreCommand } from "./commands/restore.js";
 import { indexCommand, revalueCommand } from "./commands/revalue.js";
@@ -88,6 +89,8 @@ export function buildProgram(app: App): Command {
     valuationCommand,
     indexCommand,
     revalueCommand,
+    // Many currencies (issue 13).
+    ratesCommand,
   ]) {
     program.addCommand(make(app));
   }

@@ -99,6 +99,8 @@ export interface NewManualAccount {
   name: string;
   description: string;
   notes: string | null;
+  /** The account's currency (default: the user's preferences.currency, else USD). */
+  currency?: string | undefined;
 }
 
 /** Creates a manual account (accounts and manual_assets rows); returns its id. */
@@ -108,8 +110,11 @@ export async function createManualAccount(
 ): Promise<string> {
   const config = await typeConfig(tx, input.type, input.subtype);
   const [account] = await tx<{ id: string }[]>`
-    INSERT INTO accounts (user_id, name, type, subtype, category, is_manual)
-    VALUES (${input.userId}, ${input.name}, ${input.type}, ${input.subtype}, ${config.category}, TRUE)
+    INSERT INTO accounts (user_id, name, type, subtype, category, is_manual, currency)
+    VALUES (${input.userId}, ${input.name}, ${input.type}, ${input.subtype}, ${config.category}, TRUE,
+            coalesce(${input.currency ?? null}::text,
+                     (SELECT u.preferences->>'currency' FROM users u WHERE u.id = ${input.userId}),
+                     'USD'))
     RETURNING id`;
   if (!account) throw new Error("account insert returned nothing");
   await tx`

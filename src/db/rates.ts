@@ -203,3 +203,10 @@ export async function rateCoverage(
            string_agg(DISTINCT source, ', ' ORDER BY source) AS source
     FROM exchange_rates WHERE base = ${PIVOT} GROUP BY quote ORDER BY quote`;
 }
+
+/** The currencies the user's accounts are in (RLS scopes them). */
+export async function accountCurrencies(tx: TransactionSql): Promise<string[]> {
+  const rows = await tx<{ currency: string }[]>`
+    SELECT DISTINCT currency::text AS currency FROM accounts ORDER BY 1`;
+  return rows.map((r) => r.currency);
+}

@@ -375,3 +375,23 @@ export async function snapshotSpan(
     SELECT min(date) AS first, max(date) AS last FROM net_worth_snapshots WHERE user_id = ${userId}`;
   return row?.first && row.last ? { first: row.first, last: row.last } : null;
 }
+
+/**
+ * Recomputes every snapshot of the user, from the first balance through `today`, in one
+ * statement (as the backfill does): after a change of preferences.currency every stored day is
+ * in the new currency. Inside db.asUser(userId, ...), in the transaction of the change.
+ */
+export async function rebuildSnapshots(
+  sql: TransactionSql,
+  userId: string,
+  today: string,
+): Promise<RefreshResult> {
+  await lockUserWrites(sql, userId);
+  const [row] = await sql<{ first: string | null }[]>`
+    SELECT least((SELECT min(b.date) FROM all_account_balances b
+                  JOIN accounts a ON a.id = b.account_id WHERE a.user_id = ${userId}),
+                 (SELECT min(date) FROM net_worth_snapshots WHERE user_id = ${userId})) AS first`;
+  const first = row?.first ?? null;
+  if (first === null || first > today) return { days: 0, upserted: 0, deleted: 0, overflowed: 0 };
+  return refreshSnapshots(sql, { userId }, first, today);
+}
