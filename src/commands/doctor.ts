@@ -3,7 +3,13 @@ import { z } from "zod";
 import { DATE_FORMATS, type DateFormat } from "../config.js";
 import type { Context } from "../context.js";
 import { addDays } from "../core/dates.js";
-import { itemsFinding, manualFinding, snapshotFinding, syncFinding } from "../core/doctor/data.js";
+import {
+  itemsFinding,
+  manualFinding,
+  ratesFinding,
+  snapshotFinding,
+  syncFinding,
+} from "../core/doctor/data.js";
 import {
   CHECK_NAMES,
   type Finding,
@@ -16,12 +22,14 @@ import {
   keyFileFinding,
   loginFinding,
 } from "../core/doctor/setup.js";
+import { missingRates } from "../core/incomplete.js";
 import { ENCRYPTION_KEY_ENV } from "../core/token-key.js";
 import type { Database } from "../db/connection.js";
 import { snapshotPresence, staleManualAccounts } from "../db/doctor.js";
 import { describeDatabaseError } from "../db/errors.js";
 import { migrationLabel, migrationStatus } from "../db/migrator.js";
 import { listItems } from "../db/plaid.js";
+import { snapshotsLeftOut } from "../db/snapshots.js";
 import type { DatabaseTarget } from "../db/target.js";
 import { UserError } from "../errors.js";
 import { probeKeyFile } from "../plaid/keyfile.js";
@@ -89,6 +97,7 @@ async function runChecks(ctx: Context): Promise<Finding[]> {
     items: await listItems(tx),
     manual: await staleManualAccounts(tx, addDays(today, -MANUAL_STALE_DAYS)),
     snapshot: await snapshotPresence(tx, user.id, today),
+    leftOut: await snapshotsLeftOut(tx, user.id),
   }));
   return [
     database,
@@ -98,6 +107,7 @@ async function runChecks(ctx: Context): Promise<Finding[]> {
     syncFinding(facts.items, ctx.now()),
     manualFinding(facts.manual, today, dateFormat),
     snapshotFinding(facts.snapshot, today, dateFormat),
+    ratesFinding(missingRates(facts.leftOut), today),
   ];
 }
 

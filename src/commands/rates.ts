@@ -24,6 +24,7 @@ import { UsageError, UserError } from "../errors.js";
 import { renderTable } from "../output/table.js";
 import { type App, examples, parseOptions, type UserRun, userRun } from "./app.js";
 import { refreshFrom } from "./effects.js";
+import { type UpdateResult, updateRates } from "./rates-update.js";
 
 /** The longest range of days one `rates set` writes (ten years). */
 const MAX_OWN_DAYS = 3_660;
@@ -268,6 +269,48 @@ export function ratesCommand(app: App): Command {
       },
     );
 
+  const update = new Command("update")
+    .description(
+      "fetch from Frankfurter the daily rates your accounts need and do not have (back to their first balance)",
+    )
+    .option("--all-users", "every user's accounts (for cron; explicit, cross-user)")
+    .option("--json", "print what was fetched as JSON")
+    .action(async (raw: Record<string, unknown>, cmd: Command) => {
+      const input = parseOptions(
+        z.object({ allUsers: z.boolean().optional(), json: z.boolean().optional() }),
+        {
+          ...cmd.optsWithGlobals(),
+          ...raw,
+        },
+      );
+      const out = app.output(input);
+      const ctx = app.context(cmd);
+      let result: UpdateResult;
+      if (input.allUsers) {
+        const db = await ctx.database();
+        result = await updateRates(db, { allUsers: true }, ctx.today(), ctx.env, out);
+      } else {
+        const run = await userRun(app, cmd);
+        result = await updateRates(run.db, { userId: run.user.id }, run.today, ctx.env, out);
+      }
+      if (out.json) {
+        out.result(result);
+        return;
+      }
+      out.line(
+        result.currencies.length === 0
+          ? "No account needs an exchange rate: nothing fetched."
+          : `Rates of ${result.currencies.join(", ")}: ${result.fetched} fetched in ${result.requests} request${result.requests === 1 ? "" : "s"} ` +
+              `(${result.added} new, ${result.changed} changed).`,
+      );
+    });
+
+  rates.addCommand(
+    examples(update, [
+      "networth rates update",
+      "networth rates update --all-users --json   # cron",
+    ]),
+  );
   rates.addCommand(
     examples(importRates, [
       "networth rates import eurofxref-hist.csv",

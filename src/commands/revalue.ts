@@ -13,6 +13,7 @@ import { UsageError, UserError } from "../errors.js";
 import type { Output } from "../output/output.js";
 import { type App, examples, parseOptions, userRun } from "./app.js";
 import { refreshFrom } from "./effects.js";
+import { updateRatesIfDue } from "./rates-update.js";
 
 const RevalueInput = z.object({
   account: z.string().optional(),
@@ -80,6 +81,8 @@ export function revalueCommand(app: App): Command {
         const ctx = app.context(cmd);
         const db = await ctx.database();
         const today = todayIn(undefined, ctx.now());
+        // Exchange rates first, once a day (issue 13): a warning when the provider fails.
+        if (!dryRun) await updateRatesIfDue(db, { allUsers: true }, today, ctx.now(), ctx.env, out);
         const result = await db.sql.begin(async (tx) => {
           const done = await revalue(tx, { all: true }, { today, dryRun });
           if (!dryRun) {
@@ -93,6 +96,10 @@ export function revalueCommand(app: App): Command {
         return;
       }
       const run = await userRun(app, cmd);
+      if (!dryRun) {
+        const ctx = app.context(cmd);
+        await updateRatesIfDue(run.db, { userId: run.user.id }, run.today, ctx.now(), ctx.env, out);
+      }
       const { result, names } = await run.db.asUser(run.user.id, async (tx) => {
         const accounts = await listAccounts(tx, { includeArchived: true });
         const names = new Map(accounts.map((a) => [a.id, a.name]));

@@ -186,7 +186,7 @@ export async function accountMoves(
   limit: number,
 ): Promise<AccountMove[]> {
   return tx<AccountMove[]>`
-    SELECT a.id, a.name, (account_bucket(a.category)).side AS side,
+    SELECT a.id, a.name, (account_bucket(a.category)).side AS side, a.currency::text AS currency,
            b0.balance::text AS before, b1.balance::text AS after,
            (COALESCE(b1.balance, 0) - COALESCE(b0.balance, 0))::text AS change
     FROM accounts a

@@ -210,3 +210,41 @@ export async function accountCurrencies(tx: TransactionSql): Promise<string[]> {
     SELECT DISTINCT currency::text AS currency FROM accounts ORDER BY 1`;
   return rows.map((r) => r.currency);
 }
+
+/**
+ * The currencies that need rates, with the first balance date that needs one: every foreign
+ * account's currency and its owner's currency (a cross rate needs both legs), the pivot left
+ * out. Row level security scopes it: a user's own under asUser, everyone's on the system
+ * connection.
+ */
+export async function rateNeeds(tx: Tx): Promise<{ code: string; earliest: string | null }[]> {
+  return tx`
+    WITH f AS (
+      SELECT a.id, a.currency::text AS cur, coalesce(u.preferences->>'currency', 'USD') AS ucur
+      FROM accounts a JOIN users u ON u.id = a.user_id
+      WHERE a.currency::text <> coalesce(u.preferences->>'currency', 'USD')
+    ), e AS (
+      SELECT f.cur, f.ucur,
+             (SELECT min(b.date) FROM all_account_balances b WHERE b.account_id = f.id) AS earliest
+      FROM f
+    )
+    SELECT code, min(earliest) AS earliest
+    FROM (SELECT cur AS code, earliest FROM e UNION ALL SELECT ucur, earliest FROM e) x
+    WHERE code <> ${PIVOT}
+    GROUP BY code ORDER BY code`;
+}
+
+/** The stored span of each quote (per EUR), and when Frankfurter was last asked. */
+export async function rateSpans(
+  tx: Tx,
+): Promise<{ spans: Map<string, { first: string; last: string }>; lastFetch: Date | null }> {
+  const rows = await tx<{ quote: string; first: string; last: string }[]>`
+    SELECT quote::text AS quote, min(date) AS first, max(date) AS last FROM exchange_rates
+    WHERE base = ${PIVOT} GROUP BY quote`;
+  const [fetched] = await tx<{ at: Date | null }[]>`
+    SELECT max(fetched_at) AS at FROM exchange_rates WHERE source = 'frankfurter'`;
+  return {
+    spans: new Map(rows.map((r) => [r.quote, { first: r.first, last: r.last }])),
+    lastFetch: fetched?.at ?? null,
+  };
+}

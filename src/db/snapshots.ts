@@ -395,3 +395,12 @@ export async function rebuildSnapshots(
   if (first === null || first > today) return { days: 0, upserted: 0, deleted: 0, overflowed: 0 };
   return refreshSnapshots(sql, { userId }, first, today);
 }
+
+/** The user's snapshot days with what each left out for want of a rate (null: nothing). */
+export async function snapshotsLeftOut(
+  sql: Sql | TransactionSql,
+  userId: string,
+): Promise<{ date: string; leftOut: Record<string, number> | null }[]> {
+  return sql`
+    SELECT date, left_out FROM net_worth_snapshots WHERE user_id = ${userId} ORDER BY date`;
+}

@@ -138,6 +138,32 @@ for (const kind of DATABASE_KINDS) {
           ["2025-03-05", "1562.30", null],
         ]);
         await oracle();
+        // Never silent: the report, its JSON and doctor say it in one line.
+        const line = "EUR→USD missing before 2025-02-28: 1 account left out";
+        const text = await run("report", "--from", "2025-02-26");
+        expect(text.exitCode).toBe(0);
+        expect(text.stdout).toContain(`Incomplete: ${line}`);
+        expect(text.stdout).toContain("Net worth $1,562.30");
+        const report = json(await run("report", "--from", "2025-02-26", "--json"));
+        expect(report.currency).toBe("USD");
+        expect(report.missingRates).toEqual([
+          {
+            base: "EUR",
+            quote: "USD",
+            days: 2,
+            first: "2025-02-26",
+            last: "2025-02-27",
+            accounts: 1,
+            line,
+          },
+        ]);
+        const doctor = json<{ checks: { name: string; status: string; message: string }[] }>(
+          await run("doctor", "--json"),
+        );
+        expect(doctor.checks.find((c) => c.name === "rates")).toMatchObject({
+          status: "ok",
+          message: line,
+        });
       });
 
       it("lets the user's own rate win on its days, and clears it", async () => {

@@ -80,12 +80,14 @@ const PROBES: Probe[] = [
   { folder: "core", source: 'export { addDays } from "./dates.js";\n', expected: null },
   ...["commands", "tui", "plaid"].map((d) => forbidden("db", d)),
   allowed("db", "core"),
+  ...["db", "commands", "output", "tui", "plaid"].map((d) => forbidden("providers", d)),
+  allowed("providers", "core"),
   forbidden("tui", "commands"),
   allowed("tui", "db"),
   allowed("tui", "output"),
   forbidden("output", "commands"),
   allowed("output", "core"),
-  ...["", "core", "commands", "plaid", "tui", "output"].flatMap((folder) => [
+  ...["", "core", "commands", "plaid", "tui", "output", "providers"].flatMap((folder) => [
     {
       folder,
       source: TAGGED,

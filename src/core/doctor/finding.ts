@@ -17,6 +17,7 @@ export const CHECK_NAMES = [
   "sync",
   "manual-values",
   "snapshot",
+  "rates",
 ] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
