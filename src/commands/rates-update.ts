@@ -37,11 +37,30 @@ export async function updateRates(
   today: string,
   env: NodeJS.ProcessEnv,
   out?: Output,
+  /** revalue's hook: new days of known currencies only once in 20 hours. */
+  onceADay?: { readonly now: Date },
 ): Promise<UpdateResult> {
   const plan = await inScope(db, scope, async (tx) => {
     const needs = await rateNeeds(tx);
-    const { spans } = await rateSpans(tx);
-    return { needs, requests: planRateRequests(needs, spans, today, CARRY_DAYS) };
+    const { spans, lastFetch } = await rateSpans(tx);
+    let requests = planRateRequests(needs, spans, today, CARRY_DAYS);
+    const recent =
+      lastFetch !== null &&
+      onceADay !== undefined &&
+      onceADay.now.getTime() - lastFetch.getTime() < 20 * 3600 * 1000;
+    if (recent) {
+      // Already asked today: only a currency never fetched, or days before the stored ones.
+      requests = requests
+        .map((r) => ({
+          ...r,
+          quotes: r.quotes.filter((q) => {
+            const span = spans.get(q);
+            return span === undefined || r.to < span.first;
+          }),
+        }))
+        .filter((r) => r.quotes.length > 0);
+    }
+    return { needs, requests };
   });
   const rows: RateRow[] = [];
   const baseUrl = frankfurterUrl(env);
@@ -69,8 +88,9 @@ export async function updateRates(
 }
 
 /**
- * revalue's hook: once a day (nothing fetched from Frankfurter yet today) and only when some
- * account needs a rate, updateRates; a provider failure is a warning, never revalue's failure.
+ * revalue's hook: updateRates when some account needs a rate, new days of a known currency at
+ * most once in 20 hours (a currency never fetched, or a back-fill, at once); a provider
+ * failure is a warning, never revalue's failure. Nothing needed: no request at all.
  */
 export async function updateRatesIfDue(
   db: Database,
@@ -80,15 +100,8 @@ export async function updateRatesIfDue(
   env: NodeJS.ProcessEnv,
   out: Output,
 ): Promise<UpdateResult | null> {
-  const due = await inScope(db, scope, async (tx) => {
-    const needs = await rateNeeds(tx);
-    if (needs.length === 0) return false;
-    const { lastFetch } = await rateSpans(tx);
-    return lastFetch === null || now.getTime() - lastFetch.getTime() >= 20 * 3600 * 1000;
-  });
-  if (!due) return null;
   try {
-    return await updateRates(db, scope, today, env, out);
+    return await updateRates(db, scope, today, env, out, { now });
   } catch (error) {
     out.warn(`exchange rates not updated: ${(error as Error).message}`);
     return null;

@@ -27,6 +27,8 @@ export interface FrankfurterOptions {
   readonly fetch?: typeof fetch;
   readonly policy?: BackoffPolicy;
   readonly hooks?: BackoffHooks;
+  /** Per request (default 20 s). */
+  readonly timeoutMs?: number;
 }
 
 export function frankfurterUrl(env: NodeJS.ProcessEnv): string {
@@ -87,17 +89,18 @@ async function get(options: FrankfurterOptions, path: string, what: string): Pro
   return withBackoff(
     async () => {
       let response: Response;
+      let text: string;
       try {
         response = await doFetch(`${options.baseUrl}${path}`, {
           headers: { accept: "application/json" },
-          signal: AbortSignal.timeout(TIMEOUT_MS),
+          signal: AbortSignal.timeout(options.timeoutMs ?? TIMEOUT_MS),
         });
+        text = await response.text();
       } catch (error) {
         throw new TransientError(
           `cannot reach Frankfurter (${(error as Error).name === "TimeoutError" ? "timed out" : (error as Error).message})`,
         );
       }
-      const text = await response.text();
       if (response.status === 429) throw new TransientError("Frankfurter: too many requests", true);
       if (response.status >= 500) {
         throw new TransientError(`Frankfurter failed (HTTP ${response.status})`);
