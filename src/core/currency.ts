@@ -175,3 +175,22 @@ export function parseEcbCsv(text: string): RateRow[] {
 
 /** How a pair is written in output and in left_out keys: EUR→USD. */
 export const pairLabel = (base: string, quote: string) => `${base}→${quote}`;
+
+/** An exact positive decimal as numerator and denominator: "1.085" → 1085n / 1000n. */
+function fraction(text: string): { n: bigint; d: bigint } {
+  const [whole = "0", decimals = ""] = text.split(".");
+  return { n: BigInt(whole + decimals), d: 10n ** BigInt(decimals.length) };
+}
+
+/**
+ * cents × num / den (num, den exact positive decimals), rounded half away from zero to the
+ * cent, as the snapshots' SQL does.
+ */
+export function convertCents(cents: bigint, num: string, den: string): bigint {
+  const a = fraction(num);
+  const b = fraction(den);
+  const top = cents * a.n * b.d;
+  const bottom = a.d * b.n;
+  const magnitude = ((top < 0n ? -top : top) * 2n + bottom) / (2n * bottom);
+  return top < 0n ? -magnitude : magnitude;
+}

@@ -248,3 +248,74 @@ export async function rateSpans(
     lastFetch: fetched?.at ?? null,
   };
 }
+
+/**
+ * The rate of each pair (1 base = num/den quote, exact) on `day` as the snapshots use it: the
+ * user's own rate of the day (or of its inverse) wins; else through EUR, each leg's latest
+ * published rate at most `carry` days back. Null num and den: no rate (never 1:1). The
+ * caller's RLS scopes the own rates.
+ */
+export async function pairFractions(
+  tx: TransactionSql,
+  pairs: readonly { base: string; quote: string }[],
+  day: string,
+  carry: number,
+): Promise<{ base: string; quote: string; num: string | null; den: string | null }[]> {
+  if (pairs.length === 0) return [];
+  return tx`
+    WITH p AS (
+      SELECT * FROM unnest(${pairs.map((p) => p.base)}::text[], ${pairs.map((p) => p.quote)}::text[])
+        AS p(base, quote)
+    ), leg AS (
+      SELECT x.code,
+             CASE WHEN x.code = ${PIVOT} THEN 1::numeric ELSE
+               (SELECT e.rate FROM exchange_rates e
+                WHERE e.base = ${PIVOT} AND e.quote = x.code AND e.date <= ${day}::date
+                  AND e.date >= ${day}::date - ${carry}::int
+                ORDER BY e.date DESC LIMIT 1) END AS rate
+      FROM (SELECT base AS code FROM p UNION SELECT quote FROM p) x
+    )
+    SELECT p.base, p.quote,
+           coalesce(od.rate, CASE WHEN oi.rate IS NOT NULL THEN 1 END, q.rate)::text AS num,
+           coalesce(CASE WHEN od.rate IS NOT NULL THEN 1 END, oi.rate, b.rate)::text AS den
+    FROM p
+    LEFT JOIN user_exchange_rates od
+      ON od.base = p.base AND od.quote = p.quote AND od.date = ${day}::date
+    LEFT JOIN user_exchange_rates oi
+      ON oi.base = p.quote AND oi.quote = p.base AND oi.date = ${day}::date
+    LEFT JOIN leg b ON b.code = p.base
+    LEFT JOIN leg q ON q.code = p.quote`;
+}
+
+/**
+ * Each of the user's accounts that counts on `from` or `to` (not archived by then, a balance on
+ * or before the day): its currency, side and balance in effect on each day (null: it does not
+ * count that day). RLS scopes it to the user.
+ */
+export async function balancesOnDays(
+  tx: TransactionSql,
+  from: string,
+  to: string,
+): Promise<
+  {
+    id: string;
+    name: string;
+    currency: string;
+    side: "asset" | "liability";
+    before: string | null;
+    after: string | null;
+  }[]
+> {
+  return tx`
+    SELECT a.id, a.name, a.currency::text AS currency, (account_bucket(a.category)).side AS side,
+           CASE WHEN a.archived_on IS NULL OR a.archived_on > ${from}::date THEN
+             (SELECT b.balance::text FROM all_account_balances b
+              WHERE b.account_id = a.id AND b.date <= ${from}::date ORDER BY b.date DESC LIMIT 1)
+           END AS before,
+           CASE WHEN a.archived_on IS NULL OR a.archived_on > ${to}::date THEN
+             (SELECT b.balance::text FROM all_account_balances b
+              WHERE b.account_id = a.id AND b.date <= ${to}::date ORDER BY b.date DESC LIMIT 1)
+           END AS after
+    FROM accounts a
+    ORDER BY lower(a.name), a.id`;
+}

@@ -144,6 +144,22 @@ for (const kind of DATABASE_KINDS) {
         expect(text.exitCode).toBe(0);
         expect(text.stdout).toContain(`Incomplete: ${line}`);
         expect(text.stdout).toContain("Net worth $1,562.30");
+        // A foreign account: the default report has the currency effect's line.
+        expect(text.stdout).toMatch(
+          /^Currency effect 2025-02-26 to 2025-03-05: \$0\.00 = balances \$0\.00 \+ exchange rates \$0\.00 \(left out, no rate: Sparkonto \(EUR\)\)$/m,
+        );
+        const explained = json<{ currencyEffect: Record<string, unknown> }>(
+          await run("report", "--from", "2025-02-28", "--explain-currency", "--json"),
+        );
+        // 02-28 → 03-05: 1000 EUR at 1.04, then at 1.0623 (03-04's, carried): all the rate.
+        expect(explained.currencyEffect).toMatchObject({
+          from: "2025-02-28",
+          to: "2025-03-05",
+          change: 22.3,
+          balances: 0,
+          rates: 22.3,
+          leftOut: [],
+        });
         const report = json(await run("report", "--from", "2025-02-26", "--json"));
         expect(report.currency).toBe("USD");
         expect(report.missingRates).toEqual([
@@ -157,6 +173,21 @@ for (const kind of DATABASE_KINDS) {
             line,
           },
         ]);
+        // accounts: each in its own currency, the totals in yours at today's rate.
+        const accounts = json<{
+          assets: { name: string; currency: string; converted: number | null }[];
+          netWorth: number;
+          currency: string;
+        }>(await run("accounts", "--json"));
+        expect(accounts.currency).toBe("USD");
+        expect(accounts.netWorth).toBe(1562.3);
+        expect(accounts.assets.map((a) => [a.name, a.currency, a.converted])).toEqual([
+          ["Brokerage", "USD", null],
+          ["Sparkonto", "EUR", 1062.3],
+        ]);
+        const listed = await run("accounts");
+        expect(listed.stdout).toMatch(/Sparkonto .*\$1,062\.30 .*€1,000\.00/);
+        expect(listed.stdout).toContain("Net worth $1,562.30");
         const doctor = json<{ checks: { name: string; status: string; message: string }[] }>(
           await run("doctor", "--json"),
         );

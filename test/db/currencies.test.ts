@@ -4,6 +4,7 @@ import { addDays } from "../../src/core/dates.js";
 import { fixedFromCents } from "../../src/core/money.js";
 import type { Database } from "../../src/db/connection.js";
 import { setOwnRates, storeRates } from "../../src/db/rates.js";
+import { userReportWithEffect } from "../../src/db/report.js";
 import { readSnapshots, refreshSnapshots } from "../../src/db/snapshots.js";
 import { DATABASE_KINDS, type TestTarget } from "../support/databases.js";
 import { expectSnapshotsMatchBalances } from "../support/snapshot-oracle.js";
@@ -178,6 +179,32 @@ for (const kind of DATABASE_KINDS) {
       expect(seen).toHaveLength(0);
     });
 
+    it("explains a change: balances in their own currency, then the rate, adding up exactly", async () => {
+      const userId = await createUser(db, "USD");
+      const euros = await createAccount(db, userId, "EUR");
+      const dollars = await createAccount(db, userId, "USD");
+      await setBalances(db, euros, [
+        ["2025-02-28", "1000.00"],
+        ["2025-03-04", "1200.00"],
+      ]);
+      await setBalances(db, dollars, [
+        ["2025-02-28", "500.00"],
+        ["2025-03-03", "450.00"],
+      ]);
+      await refreshAs(db, userId, "2025-02-28", "2025-03-04");
+      const { report, effect } = await userReportWithEffect(
+        db,
+        userId,
+        { from: "2025-02-28", to: "2025-03-04" },
+        "USD",
+        true,
+      );
+      // 1540.00 → 1274.76 + 450 = 1724.76: +184.76. Balances: +200 EUR at 1.04 = +208.00, and
+      // -50.00 USD; rates: 1200 × (1.0623 - 1.04) = +26.76.
+      expect(report.changes.range?.amount.cents).toBe(18476n);
+      expect(effect).toMatchObject({ change: 18476n, balances: 15800n, rates: 2676n, leftOut: [] });
+    });
+
     it("agrees with the independent conversion on generated histories and rates", async () => {
       const start = "2025-01-01";
       const arb = fc.record({
@@ -234,6 +261,19 @@ for (const kind of DATABASE_KINDS) {
           }
           await refreshAs(db, userId, addDays(start, -3), addDays(start, 20));
           await expectSnapshotsMatchBalances(db, userId, addDays(start, 20));
+          // The explanation adds up to the snapshots' change, to the cent.
+          const { report, effect } = await userReportWithEffect(
+            db,
+            userId,
+            { from: addDays(start, 2), to: addDays(start, 20) },
+            mine,
+            true,
+          );
+          const range = report.changes.range;
+          if (effect && range && effect.leftOut.length === 0 && report.missingRates.length === 0) {
+            expect(effect.balances + effect.rates).toBe(effect.change);
+            expect(effect.change).toBe(range.amount.cents);
+          }
         }),
         { numRuns: kind.name === "embedded" ? 15 : 25 },
       );
