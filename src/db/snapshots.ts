@@ -190,10 +190,13 @@ WITH homes AS (
          coalesce(od.rate, CASE WHEN oi.rate IS NOT NULL THEN 1 END, lu.rate) AS num,
          coalesce(CASE WHEN od.rate IS NOT NULL THEN 1 END, oi.rate, lc.rate) AS den
   FROM foreign_days f
+  -- CHAR(3) on both sides, so the unique index (user_id, base, quote, date) serves the probe.
   LEFT JOIN user_exchange_rates od
-    ON od.user_id = f.user_id AND od.base = f.cur AND od.quote = f.ucur AND od.date = f.day
+    ON od.user_id = f.user_id AND od.base = f.cur::char(3) AND od.quote = f.ucur::char(3)
+   AND od.date = f.day
   LEFT JOIN user_exchange_rates oi
-    ON oi.user_id = f.user_id AND oi.base = f.ucur AND oi.quote = f.cur AND oi.date = f.day
+    ON oi.user_id = f.user_id AND oi.base = f.ucur::char(3) AND oi.quote = f.cur::char(3)
+   AND oi.date = f.day
   LEFT JOIN legs lu ON lu.x = f.ucur AND lu.day = f.day
   LEFT JOIN legs lc ON lc.x = f.cur AND lc.day = f.day
 ), converted AS (
