@@ -21,6 +21,7 @@ import { type Database, openDatabase } from "../src/db/connection.js";
 import { resolveTarget } from "../src/db/target.js";
 import { resolvePaths } from "../src/paths.js";
 import { backupRows, freshEmbedded, freshServer } from "./backup.js";
+import { currencyRows } from "./currencies.js";
 import { analyze, generateDailyHistory } from "./data.js";
 import { durabilityRows } from "./durability.js";
 import { ALL_USERS, allUsersRows, userRows } from "./engine.js";
@@ -98,6 +99,8 @@ async function serverRows(adminUrl: string, from: string, to: string) {
   setup.serverHistoryGenerationMs = Math.round(history.ms);
 
   rows.push(...(await userRows(db, "server", userId, from, to, history.rows)));
+  const serverUsd = rows.find((r) => r.id === "backfill")?.ms ?? null;
+  rows.push(...(await currencyRows(db, "server", userId, from, to, serverUsd)));
   rows.push(reportRow(env, databaseUrl, userId, from, to));
   rows.push(...(await benchSync({ databaseUrl, home })));
   // Rows 8 and 9 before the all-users set: the restore target is a fresh database anyway.
@@ -139,6 +142,8 @@ async function embeddedRows(from: string, to: string) {
     const history = await generateHistory(db, user.id, from, to);
     setup.embeddedHistoryGenerationMs = Math.round(history.ms);
     rows.push(...(await userRows(db, "embedded", user.id, from, to, history.rows)));
+    const embeddedUsd = rows.find((r) => r.id === "backfill")?.ms ?? null;
+    rows.push(...(await currencyRows(db, "embedded", user.id, from, to, embeddedUsd)));
     rows.push(
       ...(await backupRows(db, "embedded", user.id, HISTORY.email, async () => {
         const fresh = await freshEmbedded();
@@ -166,6 +171,7 @@ async function embeddedRows(from: string, to: string) {
 
 const ORDER = [
   "1",
+  "1c",
   "2",
   "3",
   "4a",

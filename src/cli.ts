@@ -22,6 +22,7 @@ import { linkCommand } from "./commands/link.js";
 import { logsCommand } from "./commands/logs.js";
 import { maintainCommand } from "./commands/maintain.js";
 import { pricesCommand } from "./commands/prices.js";
+import { ratesCommand } from "./commands/rates.js";
 import { reportCommand } from "./commands/report.js";
 import { restoreCommand } from "./commands/restore.js";
 import { indexCommand, revalueCommand } from "./commands/revalue.js";
@@ -93,6 +94,8 @@ export function buildProgram(app: App): Command {
     // Valuations II: market prices (issue 12).
     holdingsCommand,
     pricesCommand,
+    // Many currencies (issue 13).
+    ratesCommand,
   ]) {
     program.addCommand(make(app));
   }

@@ -117,9 +117,14 @@ export const CONFIG_KEYS = {
     description: "dashboard theme: light, dark or system",
   },
   "preferences.currency": {
-    schema: z.literal("USD"),
+    schema: z
+      .string()
+      .trim()
+      .transform((code) => code.toUpperCase())
+      .refine((code) => /^[A-Z]{3}$/.test(code), "expected a three-letter ISO 4217 code, e.g. EUR"),
     where: "user",
-    description: "display currency (USD only for now)",
+    description:
+      "your currency: net worth, snapshots and reports are in it (any with rates; changing it rebuilds the snapshots)",
   },
   "preferences.dateFormat": {
     schema: z.enum(DATE_FORMATS),

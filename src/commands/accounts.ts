@@ -2,8 +2,9 @@ import { Command } from "commander";
 import { z } from "zod";
 import { resolveAccountRef } from "../core/account-ref.js";
 import { formatAmount } from "../core/amount.js";
+import { convertCents } from "../core/currency.js";
 import { ageInDays, formatDate, parseDate } from "../core/dates.js";
-import { centsFromDecimal, Money } from "../core/money.js";
+import { centsFromDecimal, fixedFromCents, Money } from "../core/money.js";
 import { countAccounts } from "../core/net-worth.js";
 import { checkText, escapeForTerminal } from "../core/text.js";
 import {
@@ -15,6 +16,8 @@ import {
   listAccounts,
 } from "../db/accounts.js";
 import { balanceHistory } from "../db/balances.js";
+import { pairFractions } from "../db/rates.js";
+import { CARRY_DAYS } from "../db/snapshots.js";
 import { UsageError, UserError } from "../errors.js";
 import { accountJson, balanceJson } from "../output/models.js";
 import { renderTable } from "../output/table.js";
@@ -22,8 +25,8 @@ import { type App, examples, parseOptions, userRun } from "./app.js";
 import { refreshFrom } from "./effects.js";
 import { methodLines, sourceLabel, valuationLabels } from "./valuation-labels.js";
 
-const money = (decimal: string | null) =>
-  decimal === null ? "" : formatAmount(centsFromDecimal(decimal));
+const money = (decimal: string | null, currency = "USD") =>
+  decimal === null ? "" : formatAmount(centsFromDecimal(decimal), currency);
 
 export function accountsCommand(app: App): Command {
   const command = new Command("accounts")
@@ -33,13 +36,37 @@ export function accountsCommand(app: App): Command {
     .action(async (raw: { all?: boolean; json?: boolean }, cmd: Command) => {
       const run = await userRun(app, cmd);
       const out = app.output(raw);
-      const { rows, labels } = await run.db.asUser(run.user.id, async (tx) => {
-        const rows = await listAccounts(tx, { includeArchived: Boolean(raw.all) });
-        return { rows, labels: await valuationLabels(tx, rows) };
+      const mine = run.user.preferences.currency || "USD";
+      const { listed, labels, fractions } = await run.db.asUser(run.user.id, async (tx) => {
+        const listed = await listAccounts(tx, { includeArchived: Boolean(raw.all) });
+        const foreign = [...new Set(listed.map((r) => r.currency))].filter((c) => c !== mine);
+        return {
+          listed,
+          labels: await valuationLabels(tx, listed),
+          // Today's rate of each foreign currency, as today's snapshot converts it (issue 13).
+          fractions: await pairFractions(
+            tx,
+            foreign.map((base) => ({ base, quote: mine })),
+            run.today,
+            CARRY_DAYS,
+          ),
+        };
       });
-      const withMethod = (r: AccountRow) => ({
-        ...accountJson(r, run.today),
+      const rateOf = new Map(fractions.map((f) => [f.base, f]));
+      /** The balance in your currency today; null: no rate today, left out of the totals. */
+      const inMine = (r: AccountRow): string | null => {
+        if (r.balance === null || r.currency === mine) return r.balance;
+        const f = rateOf.get(r.currency);
+        if (!f?.num || !f.den) return null;
+        return fixedFromCents(convertCents(centsFromDecimal(r.balance), f.num, f.den));
+      };
+      const rows = listed.map((r) => ({ ...r, own: r.balance, balance: inMine(r) }));
+      const leftOut = rows.filter((r) => r.own !== null && r.balance === null && r.isActive);
+      const anyForeign = rows.some((r) => r.currency !== mine);
+      const withMethod = (r: (typeof rows)[number]) => ({
+        ...accountJson({ ...r, balance: r.own }, run.today),
         valuation: labels.get(r.id) ?? null,
+        converted: r.currency === mine ? null : Money.nullable(r.balance),
       });
       const t = countAccounts(rows);
       if (out.json) {
@@ -51,6 +78,8 @@ export function accountsCommand(app: App): Command {
           totalAssets: new Money(t.assets),
           totalLiabilities: new Money(t.liabilities),
           netWorth: new Money(t.netWorth),
+          currency: mine,
+          leftOut: leftOut.map((r) => ({ id: r.id, name: r.name, currency: r.currency })),
         });
         return;
       }
@@ -70,7 +99,16 @@ export function accountsCommand(app: App): Command {
         out.line(title);
         out.line(
           renderTable(
-            ["Name", "Type", "Institution", "Balance", "As of", "Age", "Id"],
+            [
+              "Name",
+              "Type",
+              "Institution",
+              "Balance",
+              "As of",
+              "Age",
+              "Id",
+              ...(anyForeign ? ["Own currency"] : []),
+            ],
             [
               ...group.map(({ account: r, cents, crossed }) => [
                 !r.isActive
@@ -80,21 +118,31 @@ export function accountsCommand(app: App): Command {
                     : r.name,
                 r.displayName,
                 r.institutionName ?? "manual",
-                crossed && cents !== null ? formatAmount(cents) : money(r.balance),
+                crossed && cents !== null
+                  ? formatAmount(cents, mine)
+                  : r.own !== null && r.balance === null
+                    ? "no rate"
+                    : money(r.balance, mine),
                 r.balanceDate ? formatDate(r.balanceDate, run.dateFormat) : "no balance",
                 r.balanceDate ? age(r.balanceDate, run.today) : "",
                 r.id.slice(0, 8),
+                ...(anyForeign ? [r.currency === mine ? "" : money(r.own, r.currency)] : []),
               ]),
-              ["Total", "", "", formatAmount(total), "", "", ""],
+              ["Total", "", "", formatAmount(total, mine), "", "", "", ...(anyForeign ? [""] : [])],
             ],
-            ["left", "left", "left", "right", "left", "right", "left"],
+            ["left", "left", "left", "right", "left", "right", "left", "right"],
           ),
         );
         out.line();
       }
       out.line(
-        `Net worth ${formatAmount(t.netWorth)}  (assets ${formatAmount(t.assets)}, liabilities ${formatAmount(t.liabilities)})`,
+        `Net worth ${formatAmount(t.netWorth, mine)}  (assets ${formatAmount(t.assets, mine)}, liabilities ${formatAmount(t.liabilities, mine)})`,
       );
+      if (leftOut.length > 0) {
+        out.line(
+          `Incomplete: no rate today for ${leftOut.map((r) => `${r.name} (${r.currency})`).join(", ")}: left out of the totals`,
+        );
+      }
       for (const line of methodLines(rows, labels)) out.line(line);
     });
   return examples(command, [

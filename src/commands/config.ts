@@ -9,7 +9,11 @@ import {
   validateValue,
 } from "../config.js";
 import type { Context } from "../context.js";
+import { parseCurrency } from "../core/currency.js";
+import { accountCurrencies, ratedCurrencies } from "../db/rates.js";
+import { lockUserWrites, rebuildSnapshots } from "../db/snapshots.js";
 import { setPreference } from "../db/users.js";
+import { UserError } from "../errors.js";
 import { type App, examples } from "./app.js";
 
 interface Entry {
@@ -114,6 +118,12 @@ export function configCommand(app: App): Command {
       if (spec.where === "user") {
         const { user } = await ctx.requireUser();
         const db = await ctx.database();
+        if (spec.key === "preferences.currency") {
+          const rebuilt = await setCurrency(app, cmd, user.id, valid);
+          if (out.json) out.result({ key, value: valid, snapshots: rebuilt });
+          else out.line(`${key} = ${valid} (${rebuilt} snapshots rebuilt in ${valid})`);
+          return;
+        }
         await db.asUser(user.id, (tx) =>
           setPreference(tx, user.id, preferenceName(spec.key), valid),
         );
@@ -138,9 +148,13 @@ export function configCommand(app: App): Command {
         const { user } = await ctx.requireUser();
         const db = await ctx.database();
         const name = preferenceName(spec.key);
-        await db.asUser(user.id, (tx) =>
-          setPreference(tx, user.id, name, PREFERENCE_DEFAULTS[name]),
-        );
+        if (spec.key === "preferences.currency") {
+          await setCurrency(app, cmd, user.id, PREFERENCE_DEFAULTS.currency);
+        } else {
+          await db.asUser(user.id, (tx) =>
+            setPreference(tx, user.id, name, PREFERENCE_DEFAULTS[name]),
+          );
+        }
       } else {
         ctx.config.unset(spec.key as FileKey);
       }
@@ -165,4 +179,31 @@ export function configCommand(app: App): Command {
     "networth config set preferences.dateFormat DD/MM/YYYY",
     "networth config unset plaid.secret",
   ]);
+}
+
+/**
+ * preferences.currency: a known ISO 4217 code that rates exist for (or that every account is
+ * in), set and every snapshot
+ * rebuilt in it in the same transaction (one statement, as the backfill). Returns the number
+ * of snapshot days rebuilt.
+ */
+async function setCurrency(app: App, cmd: Command, userId: string, code: string): Promise<number> {
+  const currency = parseCurrency(code, "preferences.currency");
+  const ctx = app.context(cmd);
+  const db = await ctx.database();
+  const today = ctx.today();
+  return db.asUser(userId, async (tx) => {
+    await lockUserWrites(tx, userId);
+    const rated = await ratedCurrencies(tx);
+    const own = await accountCurrencies(tx);
+    // Without rates only a currency that every account is already in needs none.
+    if (!rated.has(currency) && own.some((c) => c !== currency)) {
+      throw new UserError(
+        `no exchange rates for ${currency}: run networth rates update (or rates import) first, nothing changed`,
+      );
+    }
+    await setPreference(tx, userId, "currency", currency);
+    const result = await rebuildSnapshots(tx, userId, today);
+    return result.upserted;
+  });
 }

@@ -8,6 +8,7 @@ import {
   itemsFinding,
   manualFinding,
   marketFinding,
+  ratesFinding,
   snapshotFinding,
   syncFinding,
 } from "../core/doctor/data.js";
@@ -23,6 +24,7 @@ import {
   keyFileFinding,
   loginFinding,
 } from "../core/doctor/setup.js";
+import { missingRates } from "../core/incomplete.js";
 import { ENCRYPTION_KEY_ENV } from "../core/token-key.js";
 import { listAccounts } from "../db/accounts.js";
 import type { Database } from "../db/connection.js";
@@ -30,6 +32,7 @@ import { snapshotPresence, staleManualAccounts } from "../db/doctor.js";
 import { describeDatabaseError } from "../db/errors.js";
 import { migrationLabel, migrationStatus } from "../db/migrator.js";
 import { listItems } from "../db/plaid.js";
+import { snapshotsLeftOut } from "../db/snapshots.js";
 import type { DatabaseTarget } from "../db/target.js";
 import { valuationsByAccount } from "../db/valuations.js";
 import { UserError } from "../errors.js";
@@ -100,6 +103,7 @@ async function runChecks(ctx: Context): Promise<Finding[]> {
     manual: await staleManualAccounts(tx, addDays(today, -MANUAL_STALE_DAYS)),
     snapshot: await snapshotPresence(tx, user.id, today),
     market: await staleMarket(tx),
+    leftOut: await snapshotsLeftOut(tx, user.id),
   }));
   const used = await budgets(ctx, db, today);
   return [
@@ -112,6 +116,7 @@ async function runChecks(ctx: Context): Promise<Finding[]> {
     marketFinding(facts.market, dateFormat),
     budgetFinding(used),
     snapshotFinding(facts.snapshot, today, dateFormat),
+    ratesFinding(missingRates(facts.leftOut), today),
   ];
 }
 

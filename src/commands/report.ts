@@ -2,9 +2,12 @@ import { Command } from "commander";
 import { z } from "zod";
 import { toCsv } from "../core/csv.js";
 import { parseDate } from "../core/dates.js";
+import { Money } from "../core/money.js";
 import { INTERVALS, type Interval } from "../core/report.js";
-import { userReport } from "../db/report.js";
+import { escapeForTerminal } from "../core/text.js";
+import { userReport, userReportWithEffect } from "../db/report.js";
 import { UsageError } from "../errors.js";
+import { signedAmount } from "../output/format.js";
 import { type App, examples, parseOptions, type UserRun, userRun } from "./app.js";
 
 const Input = z.object({
@@ -17,6 +20,7 @@ const Input = z.object({
     .optional(),
   csv: z.boolean().optional(),
   json: z.boolean().optional(),
+  explainCurrency: z.boolean().optional(),
 });
 
 /** Parses the report's options into a range, in the user's date format. */
@@ -42,14 +46,41 @@ export function reportCommand(app: App): Command {
       `one point per ${INTERVALS.join(" | ")} (default: by range length)`,
     )
     .option("--csv", "print the series as CSV")
+    .option(
+      "--explain-currency",
+      "split the range's change into what the balances did and what exchange rates did",
+    )
     .option("--json", "print the whole report as JSON")
     .action(async (raw: Record<string, unknown>, cmd: Command) => {
       const input = parseOptions(Input, raw);
       if (input.csv && input.json) throw new UsageError("give --csv or --json, not both");
       const run = await userRun(app, cmd);
       const out = app.output(input);
-      const report = await userReport(run.db, run.user.id, reportRange(run, input));
-      if (out.json) out.result(report);
+      const mine = run.user.preferences.currency || "USD";
+      const explain = Boolean(input.explainCurrency);
+      const { report, effect, from, to } =
+        input.csv || (out.json && !explain)
+          ? {
+              report: await userReport(run.db, run.user.id, reportRange(run, input)),
+              effect: null,
+              from: "",
+              to: "",
+            }
+          : await userReportWithEffect(run.db, run.user.id, reportRange(run, input), mine, explain);
+      const effectJson = effect && {
+        from,
+        to,
+        change: new Money(effect.change),
+        balances: new Money(effect.balances),
+        rates: new Money(effect.rates),
+        accounts: effect.accounts.map((a) => ({
+          ...a,
+          balances: new Money(a.balances),
+          rates: new Money(a.rates),
+        })),
+        leftOut: effect.leftOut,
+      };
+      if (out.json) out.result(explain ? { ...report, currencyEffect: effectJson } : report);
       else if (input.csv) {
         out.write(
           toCsv([
@@ -66,6 +97,22 @@ export function reportCommand(app: App): Command {
         // The chart and tables only here: --json and --csv start without them.
         const { renderReport } = await import("../output/report.js");
         renderReport(out, report, run.dateFormat);
+        if (effect) {
+          const money = (cents: bigint) => signedAmount(cents, report.currency);
+          out.line(
+            `Currency effect ${from} to ${to}: ${money(effect.change)} = balances ${money(effect.balances)} + exchange rates ${money(effect.rates)}` +
+              (effect.leftOut.length > 0
+                ? ` (left out, no rate: ${effect.leftOut.map((a) => `${a.name} (${a.currency})`).join(", ")})`
+                : ""),
+          );
+          if (explain) {
+            for (const a of effect.accounts) {
+              out.line(
+                `  ${escapeForTerminal(a.name)} (${a.currency}): balance ${money(a.balances)}, rate ${money(a.rates)}`,
+              );
+            }
+          }
+        }
       }
     });
   return examples(command, [
@@ -73,5 +120,6 @@ export function reportCommand(app: App): Command {
     "networth report --from 2025-01-01 --interval month",
     "networth report --json | jq '.changes.YTD'",
     "networth report --csv > networth.csv",
+    "networth report --from 2025-01-01 --explain-currency",
   ]);
 }

@@ -34,6 +34,7 @@ import {
   type ProviderBudget,
   planMarket,
 } from "./market.js";
+import { updateRatesIfDue } from "./rates-update.js";
 
 const RevalueInput = z.object({
   account: z.string().optional(),
@@ -249,6 +250,8 @@ export function revalueCommand(app: App): Command {
         const ctx = app.context(cmd);
         const db = await ctx.database();
         const today = todayIn(undefined, ctx.now());
+        // Exchange rates first, once a day (issue 13): a warning when the provider fails.
+        if (!dryRun) await updateRatesIfDue(db, { allUsers: true }, today, ctx.now(), ctx.env, out);
         const needs = await db.sql.begin((tx) => readNeeds(tx, null, today));
         if (needs.assets.length + needs.homes.length > 0) out.progress("Fetching prices...\n");
         const market = await marketStep(ctx, db, needs, today, { dryRun, accept });
@@ -271,6 +274,17 @@ export function revalueCommand(app: App): Command {
         return;
       }
       const run = await userRun(app, cmd);
+      // Exchange rates first, once a day (issue 13): a warning when the provider fails.
+      if (!dryRun) {
+        await updateRatesIfDue(
+          run.db,
+          { userId: run.user.id },
+          run.today,
+          run.ctx.now(),
+          run.ctx.env,
+          out,
+        );
+      }
       const { scope, needs } = await run.db.asUser(run.user.id, async (tx) => {
         const accounts = await listAccounts(tx, { includeArchived: true });
         const ids = input.account ? [resolveAccountRef(input.account, accounts).id] : null;

@@ -118,6 +118,10 @@ export interface SnapshotRow {
   assetBreakdown: Record<AssetBucket, string>;
   liabilityBreakdown: Record<LiabilityBucket, string>;
   createdAt: Date;
+  /** The currency the amounts are in (the user's when the snapshot was computed). */
+  currency?: string;
+  /** Accounts left out for want of a rate, by pair ("EUR/USD": 2); null when none was. */
+  leftOut?: Record<string, number> | null;
 }
 
 /** The seed's NetWorthSnapshot model: every amount exact Money (a JSON number on output). */

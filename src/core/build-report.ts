@@ -6,6 +6,7 @@
 
 import { type SnapshotModel, type SnapshotRow, snapshotModel } from "./buckets.js";
 import { addDays, daysBetween } from "./dates.js";
+import { type MissingRate, missingRates } from "./incomplete.js";
 import { Money } from "./money.js";
 import {
   type BreakdownShares,
@@ -29,6 +30,8 @@ export interface AccountMove {
   id: string;
   name: string;
   side: "asset" | "liability";
+  /** The account's own currency, which before, after and change are in. */
+  currency?: string;
   before: string | null;
   after: string | null;
   /** after - before, as a decimal string (a missing value counts as 0). */
@@ -53,6 +56,10 @@ export interface Report {
   from: string;
   to: string;
   interval: Interval;
+  /** The currency of every amount but the movers' (the user's, as the snapshots were made). */
+  currency: string;
+  /** Pairs without a rate on some days of the range: their accounts are left out then. */
+  missingRates: MissingRate[];
   current: SnapshotModel | null;
   changes: { range: Change | null } & Record<ChangeWindow, Change | null>;
   series: SeriesPoint[];
@@ -61,6 +68,8 @@ export interface Report {
     id: string;
     name: string;
     side: string;
+    /** The account's currency: the mover's amounts are in it. */
+    currency: string;
     before: Money | null;
     after: Money | null;
     change: Money;
@@ -73,6 +82,8 @@ export interface ReportRange {
   readonly from?: string | undefined;
   readonly to: string;
   readonly interval?: Interval | undefined;
+  /** The user's currency, for a report without snapshots. */
+  readonly currency?: string | undefined;
 }
 
 /** The interval a range gets when none is asked for: about one point per day, week or month. */
@@ -111,6 +122,8 @@ export async function buildReport(reader: ReportReader, range: ReportRange): Pro
     from,
     to,
     interval,
+    currency: current?.currency ?? range.currency ?? "USD",
+    missingRates: missingRates(inRange),
     current: current ? snapshotModel(current) : null,
     changes,
     series: pointsAt(inRange, periodEnds(from, to, interval)),
@@ -121,6 +134,7 @@ export async function buildReport(reader: ReportReader, range: ReportRange): Pro
         id: m.id,
         name: m.name,
         side: m.side,
+        currency: m.currency ?? "USD",
         before: Money.nullable(m.before),
         after: Money.nullable(m.after),
         change,

@@ -102,6 +102,8 @@ export interface NewManualAccount {
   name: string;
   description: string;
   notes: string | null;
+  /** The account's currency (default: the user's preferences.currency, else USD). */
+  currency?: string | undefined;
 }
 
 /** Creates a manual account (accounts and manual_assets rows); returns its id. */
@@ -111,8 +113,11 @@ export async function createManualAccount(
 ): Promise<string> {
   const config = await typeConfig(tx, input.type, input.subtype);
   const [account] = await tx<{ id: string }[]>`
-    INSERT INTO accounts (user_id, name, type, subtype, category, is_manual)
-    VALUES (${input.userId}, ${input.name}, ${input.type}, ${input.subtype}, ${config.category}, TRUE)
+    INSERT INTO accounts (user_id, name, type, subtype, category, is_manual, currency)
+    VALUES (${input.userId}, ${input.name}, ${input.type}, ${input.subtype}, ${config.category}, TRUE,
+            coalesce(${input.currency ?? null}::text,
+                     (SELECT u.preferences->>'currency' FROM users u WHERE u.id = ${input.userId}),
+                     'USD'))
     RETURNING id`;
   if (!account) throw new Error("account insert returned nothing");
   await tx`
@@ -184,7 +189,7 @@ export async function accountMoves(
   limit: number,
 ): Promise<AccountMove[]> {
   return tx<AccountMove[]>`
-    SELECT a.id, a.name, (account_bucket(a.category)).side AS side,
+    SELECT a.id, a.name, (account_bucket(a.category)).side AS side, a.currency::text AS currency,
            b0.balance::text AS before, b1.balance::text AS after,
            (COALESCE(b1.balance, 0) - COALESCE(b0.balance, 0))::text AS change
     FROM accounts a

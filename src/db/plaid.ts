@@ -42,6 +42,8 @@ export async function itemToken(
 /** One account as Plaid describes it, reduced to what is stored. */
 export interface PlaidAccountInput {
   plaidAccountId: string;
+  /** The account's currency as Plaid gives it (issue 13); USD when Plaid gives none. */
+  currency?: string;
   name: string;
   officialName: string | null;
   type: string;
@@ -91,13 +93,13 @@ export async function upsertPlaidAccounts(
     const subtype = a.subtype ?? "other";
     const [row] = await tx<{ id: string }[]>`
       INSERT INTO accounts (user_id, plaid_item_id, plaid_account_id, name, official_name, type,
-                            subtype, category, is_manual, institution_name, mask)
+                            subtype, category, is_manual, institution_name, mask, currency)
       SELECT ${userId}, ${itemRowId}, ${a.plaidAccountId}, ${a.name}, ${a.officialName},
              ${a.type}::account_type, ${subtype},
              COALESCE(
                (SELECT category FROM account_type_config WHERE type = ${a.type} AND subtype = ${subtype}),
                (SELECT category FROM account_type_config WHERE type = ${a.type} AND subtype = 'other')),
-             FALSE, ${institutionName}, ${a.mask}
+             FALSE, ${institutionName}, ${a.mask}, ${a.currency ?? "USD"}
       ON CONFLICT (plaid_account_id) DO UPDATE SET
         name = EXCLUDED.name, official_name = EXCLUDED.official_name, mask = EXCLUDED.mask,
         is_active = TRUE, archived_on = NULL

@@ -19,7 +19,7 @@ export function reportChart(report: Report, width: number): { lines: string[]; g
   const chart = chartLines([{ cents: report.series.map((p) => p.netWorth.cents) }], {
     width,
     height: REPORT_CHART_HEIGHT,
-    currency: "USD",
+    currency: report.currency,
   });
   return { lines: [...chart.lines], gutter: chart.gutter };
 }
@@ -34,13 +34,17 @@ export function renderReport(out: Output, report: Report, format: DateFormat): v
     return;
   }
   const c = report.current;
+  const money = (cents: bigint) => formatAmount(cents, report.currency);
+  const signed = (cents: bigint) => signedAmount(cents, report.currency);
   out.line(
-    `Net worth ${formatAmount(c.netWorth.cents)} on ${date(c.date)}   assets ${formatAmount(c.totalAssets.cents)}   liabilities ${formatAmount(c.totalLiabilities.cents)}`,
+    `Net worth ${money(c.netWorth.cents)} on ${date(c.date)}   assets ${money(c.totalAssets.cents)}   liabilities ${money(c.totalLiabilities.cents)}`,
   );
+  // Never silent: a day without a rate leaves accounts out, and the report says so first.
+  for (const missing of report.missingRates) out.line(`Incomplete: ${missing.line}`);
   const range = report.changes.range;
   if (range)
     out.line(
-      `${date(report.from)} to ${date(report.to)}: ${signedAmount(range.amount.cents)} ${signedPercent(range.percent)}`,
+      `${date(report.from)} to ${date(report.to)}: ${signed(range.amount.cents)} ${signedPercent(range.percent)}`,
     );
   out.line();
   if (report.series.length >= 2) {
@@ -61,7 +65,7 @@ export function renderReport(out: Output, report: Report, format: DateFormat): v
               [
                 k === "range" ? "Range" : k,
                 date(change.from),
-                signedAmount(change.amount.cents),
+                signed(change.amount.cents),
                 signedPercent(change.percent),
               ],
             ]
@@ -75,7 +79,7 @@ export function renderReport(out: Output, report: Report, format: DateFormat): v
     const row = (side: "asset" | "liability") => (b: BucketShare<string>) => [
       side,
       bucketLabel(side, b.bucket),
-      formatAmount(b.amount.cents),
+      money(b.amount.cents),
       b.share === null ? "" : `${b.share}%`,
     ];
     const rows = [
@@ -93,9 +97,9 @@ export function renderReport(out: Output, report: Report, format: DateFormat): v
         ["Moved most", "From", "To", "Effect on net worth"],
         report.movers.map((m) => [
           m.name,
-          m.before ? formatAmount(m.before.cents) : "",
-          m.after ? formatAmount(m.after.cents) : "",
-          signedAmount(m.effect.cents),
+          m.before ? formatAmount(m.before.cents, m.currency) : "",
+          m.after ? formatAmount(m.after.cents, m.currency) : "",
+          signedAmount(m.effect.cents, m.currency),
         ]),
         ["left", "right", "right", "right"],
       ),
@@ -107,9 +111,9 @@ export function renderReport(out: Output, report: Report, format: DateFormat): v
       ["Date", "Assets", "Liabilities", "Net worth"],
       report.series.map((p) => [
         date(p.date),
-        formatAmount(p.totalAssets.cents),
-        formatAmount(p.totalLiabilities.cents),
-        formatAmount(p.netWorth.cents),
+        money(p.totalAssets.cents),
+        money(p.totalLiabilities.cents),
+        money(p.netWorth.cents),
       ]),
       ["left", "right", "right", "right"],
     ),

@@ -1,4 +1,5 @@
 import type { AccountBase } from "plaid";
+import { isCurrencyCode, isIsoCurrency } from "../core/currency.js";
 import { centsFromDecimal } from "../core/money.js";
 import type { PlaidAccountInput } from "../db/plaid.js";
 
@@ -23,26 +24,48 @@ function storedType(type: string): string {
   return TYPES.has(type) ? type : "other";
 }
 
-/** The refresh log's note for accounts left out as not USD, or null when there are none. */
+/** The refresh log's note for accounts left out for their currency, or null when none was. */
 export function skippedNote(skipped: readonly { name: string; currency: string }[]): string | null {
   if (skipped.length === 0) return null;
-  return `skipped non-USD accounts: ${skipped.map((s) => `${s.name} (${s.currency})`).join(", ")}`;
+  return `skipped accounts in a currency without rates: ${skipped.map((s) => `${s.name} (${s.currency})`).join(", ")}`;
 }
 
-/** Plaid's accounts split into the USD ones to store and the others to warn about. */
-export function plaidAccounts(accounts: readonly AccountBase[]): {
+/**
+ * Plaid's accounts split into those to store, each in the ISO 4217 currency Plaid gives
+ * (issue 13: a CAD account is kept, in CAD), and those to warn about: an account with only an
+ * unofficial code (crypto) unless `priced(code)` says rates exist for it, or none at all is
+ * taken as USD as before.
+ */
+export function plaidAccounts(
+  accounts: readonly AccountBase[],
+  priced: (code: string) => boolean = () => false,
+): {
   usd: PlaidAccountInput[];
   skipped: { name: string; currency: string }[];
 } {
   const usd: PlaidAccountInput[] = [];
   const skipped: { name: string; currency: string }[] = [];
   for (const a of accounts) {
-    const currency = a.balances.iso_currency_code ?? a.balances.unofficial_currency_code ?? "USD";
-    if (currency !== "USD") {
-      skipped.push({ name: a.name, currency });
-      continue;
+    const iso = a.balances.iso_currency_code;
+    const unofficial = a.balances.unofficial_currency_code;
+    let currency: string;
+    if (iso) {
+      currency = iso.toUpperCase();
+      if (!isIsoCurrency(currency)) {
+        skipped.push({ name: a.name, currency: iso });
+        continue;
+      }
+    } else if (unofficial) {
+      currency = unofficial.toUpperCase();
+      if (!isCurrencyCode(currency) || !priced(currency)) {
+        skipped.push({ name: a.name, currency: unofficial });
+        continue;
+      }
+    } else {
+      currency = "USD";
     }
     usd.push({
+      currency,
       plaidAccountId: a.account_id,
       name: a.name,
       officialName: a.official_name ?? null,

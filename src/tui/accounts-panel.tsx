@@ -67,7 +67,10 @@ export function AccountsPanel(props: AccountsPanelProps) {
   const first = Math.max(0, Math.min(at - Math.floor(height / 2), lines.length - height));
   const shown = lines.slice(first, first + height);
 
-  const balances = rows.map((r) => decimalAmount(r.balance, currency) || "no balance");
+  // Each balance in its account's own currency (issue 13), not relabelled as the user's.
+  const balances = rows.map(
+    (r) => decimalAmount(r.balance, r.currency || currency) || "no balance",
+  );
   const balanceWidth = Math.max(10, ...balances.map((b) => b.length));
   const ageWidth = 5;
   const room = width - 3 - balanceWidth - ageWidth - 3;

@@ -120,7 +120,8 @@ export function Dashboard(props: DashboardProps) {
             listHeight={layout.listHeight}
             scroll={state.historyScroll}
             theme={theme}
-            currency={currency}
+            // An account's history is in its own currency (issue 13).
+            currency={accounts?.find((a) => a.id === state.openAccount)?.currency || currency}
             describeDate={describeDate}
           />
         ) : (

@@ -58,6 +58,11 @@ export function Header(props: HeaderProps) {
             {change ? ` since ${props.describeDate(change.from)}` : ""}
             {`   assets ${money(current.totalAssets.cents)} · liabilities ${money(current.totalLiabilities.cents)}`}
           </Text>
+          {report?.missingRates[0] ? (
+            <Text color={theme.down}>
+              {`   incomplete: ${report.missingRates.map((m) => m.line).join("; ")}`}
+            </Text>
+          ) : null}
         </Text>
       ) : (
         <Text wrap="truncate" color={theme.muted}>

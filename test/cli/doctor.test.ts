@@ -29,6 +29,7 @@ const ALL_CHECKS = [
   "market-values",
   "budgets",
   "snapshot",
+  "rates",
 ];
 
 /** The one failed check of a doctor run that must fail exactly it: exit 1, named on stderr. */
@@ -111,7 +112,7 @@ for (const kind of DATABASE_KINDS) {
       expect(text.exitCode).toBe(0);
       expect(text.stderr).toBe("");
       for (const name of ALL_CHECKS) expect(text.stdout).toMatch(new RegExp(`^ok +${name} `, "m"));
-      expect(text.stdout).toMatch(/All 9 checks passed\.$/);
+      expect(text.stdout).toMatch(/All 10 checks passed\.$/);
     });
 
     it("fails manual-values for a value 100 days old, with set-balance as the fix", async () => {
@@ -277,7 +278,7 @@ for (const kind of DATABASE_KINDS) {
       expect(text.stdout).toMatch(/^ +fix: networth login me@example\.com$/m);
       expect(text.stdout).toMatch(/^ok +database /m);
       // The checks of the user's data need a login: they are left out, not passed.
-      expect(text.stdout).not.toMatch(/^\S+ +(items|sync|manual-values|snapshot) /m);
+      expect(text.stdout).not.toMatch(/^\S+ +(items|sync|manual-values|snapshot|rates) /m);
       expect(text.stdout).not.toContain("checks passed");
       expect(text.stderr.trim()).toBe("networth: 1 of 3 checks failed: login");
       expect((await run("login", "me@example.com")).exitCode).toBe(0);
@@ -299,7 +300,7 @@ for (const kind of DATABASE_KINDS) {
         const text = await run("doctor");
         expect(text.exitCode).toBe(1);
         expect(text.stderr.trim()).toBe(
-          "networth: 3 of 9 checks failed: key-file, manual-values, snapshot",
+          "networth: 3 of 10 checks failed: key-file, manual-values, snapshot",
         );
         const status = (name: string) =>
           new RegExp(`^(ok|FAIL) +${name} `, "m").exec(text.stdout)?.[1];
@@ -313,6 +314,7 @@ for (const kind of DATABASE_KINDS) {
           ["market-values", "ok"],
           ["budgets", "ok"],
           ["snapshot", "FAIL"],
+          ["rates", "ok"],
         ]);
         expect(text.stdout).toMatch(/^FAIL +key-file +the key file .* is damaged \(not JSON\)/m);
         expect(text.stdout).toContain(`fix: restore ${displayPath(path)} from a backup`);

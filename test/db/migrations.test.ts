@@ -76,7 +76,11 @@ const TABLES: Record<string, string[]> = {
     "asset_breakdown",
     "liability_breakdown",
     "created_at",
+    "currency",
+    "left_out",
   ],
+  exchange_rates: ["base", "quote", "date", "rate", "source", "fetched_at"],
+  user_exchange_rates: ["id", "user_id", "base", "quote", "date", "rate", "created_at"],
   data_refresh_logs: [
     "id",
     "user_id",
@@ -160,6 +164,8 @@ const INDEXES = [
   "idx_refresh_logs_status",
   "idx_refresh_logs_started_at",
   "uk_account_balances_account_date",
+  "idx_exchange_rates_quote_date",
+  "uk_user_exchange_rates",
 ];
 
 const TRIGGERS = [
@@ -174,6 +180,9 @@ const TRIGGERS = [
   "audit_account_valuations_insert",
   "audit_account_valuations_update",
   "audit_account_valuations_delete",
+  "audit_user_exchange_rates_insert",
+  "audit_user_exchange_rates_update",
+  "audit_user_exchange_rates_delete",
 ];
 
 // all_account_balances: migration 0006 (the balance archive).
@@ -190,6 +199,7 @@ const RLS_TABLES = [
   "data_refresh_logs",
   "audit_log",
   "account_balances_archive",
+  "user_exchange_rates",
 ];
 
 for (const kind of DATABASE_KINDS) {

@@ -29,7 +29,9 @@ interface Snapshot {
 }
 
 const strip = (rows: SnapshotRow[]): Snapshot[] =>
-  rows.map(({ id: _id, userId: _user, createdAt: _created, ...rest }) => rest);
+  rows.map(
+    ({ id: _id, userId: _user, createdAt: _created, currency: _c, leftOut: _l, ...rest }) => rest,
+  );
 
 /** A hand-written row: [date, assets, liabilities, net worth, asset buckets, liability buckets]. */
 type Row = [

@@ -84,6 +84,8 @@ const PROBES: Probe[] = [
   allowed("providers", "errors"),
   allowed("commands", "providers"),
   allowed("db", "core"),
+  ...["db", "commands", "output", "tui", "plaid"].map((d) => forbidden("providers", d)),
+  allowed("providers", "core"),
   forbidden("tui", "commands"),
   allowed("tui", "db"),
   allowed("tui", "output"),

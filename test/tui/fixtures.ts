@@ -89,6 +89,8 @@ export function reportOf(
     from: start,
     to,
     interval: "day",
+    currency: "USD",
+    missingRates: [],
     current: current ? snapshotModel(current) : null,
     changes: {
       range: changeBetween(at(start) ?? inRange[0], current),

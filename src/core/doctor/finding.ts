@@ -21,6 +21,7 @@ export const CHECK_NAMES = [
   "market-values",
   "budgets",
   "snapshot",
+  "rates",
 ] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
