@@ -5,7 +5,7 @@ import { describeValuation } from "../core/valuation/describe.js";
 import { describeHolding } from "../core/valuation/holdings.js";
 import type { AccountRow } from "../db/accounts.js";
 import { holdingsByAccount } from "../db/holdings.js";
-import { lookupsFor } from "../db/lookups.js";
+import { lookupsFor, vehiclesByAccount } from "../db/lookups.js";
 import { type StaleState, valuationsByAccount } from "../db/valuations.js";
 
 /** An account's method for accounts, history, the dashboard and doctor. */
@@ -29,6 +29,9 @@ export async function valuationLabels(
   const holdings = withHoldings.length > 0 ? await holdingsByAccount(tx, withHoldings) : new Map();
   const avm = accounts.filter((a) => stored.get(a.id)?.rule.method === "avm").map((a) => a.id);
   const lookups = avm.length > 0 ? await lookupsFor(tx, avm) : new Map();
+  const cars = [...stored.values()].some((v) => v.rule.method === "vehicle")
+    ? await vehiclesByAccount(tx)
+    : new Map();
   const labels = new Map<string, ValuationLabel>();
   for (const account of accounts) {
     const v = stored.get(account.id);
@@ -48,7 +51,9 @@ export async function valuationLabels(
         ? `holdings: ${held.map(describeHolding).join(", ")}`
         : v.rule.method === "avm" && last
           ? `home value from RentCast: ${formatAmount(last.cents)}${range}, looked up ${last.date}`
-          : describeValuation(v.rule, current);
+          : v.rule.method === "vehicle" && cars.get(account.id)?.make
+            ? `${[cars.get(account.id)?.year, cars.get(account.id)?.make, cars.get(account.id)?.model].filter(Boolean).join(" ")}, ${describeValuation(v.rule, current)}`
+            : describeValuation(v.rule, current);
     const staleText = v.stale
       ? `; STALE since ${v.stale.since} (last good value ${v.stale.lastGood ?? "none"}): ${v.stale.reason}`
       : "";

@@ -80,7 +80,7 @@ for (const kind of DATABASE_KINDS) {
         });
         expect(fake.requests).toEqual([{ address: ADDRESS, key: "rentcast-test-key" }]);
         const history = await run(D0, "history", "Home");
-        expect(history.stdout).toMatch(/412,000\.00/);
+        expect(history.stdout, history.stderr).toMatch(/412,000\.00/);
         expect(history.stdout).toMatch(/range \$380,000\.00 to \$441,500\.50/);
       });
 

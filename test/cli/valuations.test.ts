@@ -189,6 +189,7 @@ for (const kind of DATABASE_KINDS) {
         expect(accounts.liabilities.find((a) => a.name === "Mortgage")?.valuation).toEqual({
           method: "amortization",
           description: `amortizing, 290 payments left, paid off ${addMonths(firstPayment, 359)}`,
+          stale: null,
         });
         expect((await run("accounts")).stdout).toMatch(/^ {2}Car +depreciating 15%\/yr$/m);
         expect((await run("history", "Car")).stdout).toMatch(/rule: depreciation/);
