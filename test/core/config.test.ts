@@ -15,7 +15,10 @@ describe("config keys", () => {
     expect(() => validateValue("plaid.env", "development")).toThrow(
       /invalid value "development" for plaid.env/,
     );
-    expect(() => validateValue("preferences.currency", "EUR")).toThrow(UsageError);
+    // Any currency code's form (whether rates exist is the command's check, against the data).
+    expect(validateValue("preferences.currency", "eur")).toBe("EUR");
+    expect(() => validateValue("preferences.currency", "EURO")).toThrow(UsageError);
+    expect(() => validateValue("preferences.currency", "€")).toThrow(UsageError);
     expect(() => validateValue("preferences.dateFormat", "YYYY/MM/DD")).toThrow(UsageError);
     expect(validateValue("database.url", "postgres://u@h:5432/d")).toBe("postgres://u@h:5432/d");
     expect(() => validateValue("database.url", "http://h/d")).toThrow(UsageError);
