@@ -257,6 +257,8 @@ export async function main(argv: string[], early?: NodeJS.Signals): Promise<void
     stdin: process.stdin,
     env: process.env,
   };
+  quietOnClosedPipe(process.stdout);
+  quietOnClosedPipe(process.stderr);
   let idle: NodeJS.Timeout | undefined;
   const leave = () => {
     clearInterval(idle);
@@ -303,4 +305,20 @@ export async function main(argv: string[], early?: NodeJS.Signals): Promise<void
   // The work is done and the database closed: nothing may keep the process alive now (a
   // library's stray retry timer or socket). The timer itself does not hold the process.
   setTimeout(() => process.exit(), 2_000).unref();
+}
+
+/**
+ * A reader that stopped reading (`networth report --json | head -1`, `| false`) is no
+ * failure: further output to it is dropped, the command finishes as it would and exits with
+ * its own status, no stack trace. Any other stream error still surfaces.
+ */
+export function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  let closed = false;
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (closed || error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED") {
+      closed = true;
+      return;
+    }
+    throw error;
+  });
 }
