@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { itemNeedsUser } from "../core/item-advice.js";
 import { listAccounts } from "../db/accounts.js";
 import { balanceHistory } from "../db/balances.js";
+import { changeToken } from "../db/changes.js";
 import { listItems } from "../db/plaid.js";
 import { userReport } from "../db/report.js";
 import { refreshSnapshots } from "../db/snapshots.js";
@@ -54,6 +55,7 @@ export function dashboardLoaders(run: UserRun, deps: DashboardDeps = {}): Dashbo
       await db.asUser(user.id, (tx) => refreshSnapshots(tx, { userId: user.id }, today, today));
       return today;
     },
+    changes: () => db.asUser(user.id, (tx) => changeToken(tx)),
     ...(sync ? { sync } : {}),
   };
 }

@@ -208,7 +208,9 @@ class Connection {
         if (this.gone) return;
         this.unsynced = true;
         await this.server.exec(message, (data) => {
-          if (!this.gone && data.length > 0 && this.socket.writable) this.socket.write(data);
+          // A copy: the bytes are a view of PGlite's memory, reused before the write is done.
+          if (!this.gone && data.length > 0 && this.socket.writable)
+            this.socket.write(Buffer.from(data));
         });
         // The exchange ends at a Sync, a simple Query or the startup, outside a transaction.
         const boundary = type === 0x53 || type === 0x51 || !this.isTyped(message);
