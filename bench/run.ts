@@ -27,6 +27,7 @@ import { ALL_USERS, allUsersRows, userRows } from "./engine.js";
 import { type BenchRow, formatTable, progress, timed } from "./lib.js";
 import { cliEnv, IMPORT, importRow, login, reportRow } from "./processes.js";
 import { REVALUE, revalueRows } from "./revalue.js";
+import { startupRows } from "./startup.js";
 import { benchSync } from "./sync.js";
 
 const DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -98,6 +99,7 @@ async function serverRows(adminUrl: string, from: string, to: string) {
 
   rows.push(...(await userRows(db, "server", userId, from, to, history.rows)));
   rows.push(reportRow(env, databaseUrl, userId, from, to));
+  if (flag("BENCH_EMBEDDED")) rows.push(...(await startupRows(env)));
   rows.push(...(await benchSync({ databaseUrl, home })));
   // Rows 8 and 9 before the all-users set: the restore target is a fresh database anyway.
   rows.push(
@@ -162,7 +164,25 @@ async function embeddedRows(from: string, to: string) {
   return { rows, setup };
 }
 
-const ORDER = ["1", "2", "3", "4a", "4b", "5", "6", "7", "8", "9", "10", "11", "11n"];
+const ORDER = [
+  "1",
+  "2",
+  "3",
+  "4a",
+  "4b",
+  "5",
+  "6",
+  "7",
+  "8",
+  "9",
+  "10",
+  "11",
+  "11n",
+  "16a",
+  "16b",
+  "16d",
+  "16e",
+];
 const byRow = (a: BenchRow, b: BenchRow) =>
   ORDER.indexOf(a.num) - ORDER.indexOf(b.num) ||
   (a.database === b.database ? 0 : a.database === "server" ? -1 : 1);
