@@ -97,7 +97,8 @@ export class SessionServer {
    * to `graceMs`, then every connection is closed.
    */
   async stop(graceMs = 5_000): Promise<void> {
-    await Promise.all(
+    // close() stops accepting at once; its callback waits for every connection to end.
+    const closed = Promise.all(
       this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
     );
     if (!this.idle) {
@@ -111,6 +112,7 @@ export class SessionServer {
       clearTimeout(timer);
     }
     for (const connection of this.connections) connection.socket.destroy();
+    await closed;
     // Let each closed connection end its exchange before the database closes.
     await new Promise((resolve) => setImmediate(resolve));
     while (this.owner !== null) await new Promise((resolve) => setTimeout(resolve, 5));
