@@ -1,6 +1,6 @@
 import { Command, CommanderError, Help } from "commander";
 import type { App } from "./commands/app.js";
-import { Context } from "./context.js";
+import type { Context } from "./context.js";
 import { escapeForTerminal, escapeLines } from "./core/text.js";
 import { type Cancellation, noCancellation } from "./db/cancel.js";
 import { describeDatabaseError } from "./db/errors.js";
@@ -319,9 +319,12 @@ export async function run(
 ): Promise<number> {
   const { cancel } = state;
   let context: Context | undefined;
+  // Loaded (with the config's schemas) only when a command runs: not for the root help.
+  let contextClass: typeof Context | undefined;
   const app: App = {
     context(command) {
-      context ??= new Context(
+      if (!contextClass) throw new Error("no command was loaded, so no context");
+      context ??= new contextClass(
         command.optsWithGlobals(),
         streams.env,
         undefined,
@@ -344,6 +347,8 @@ export async function run(
   const tty = argv.length === 2 && streams.stdout.isTTY && streams.stdin?.isTTY;
   const args = tty ? [...argv, "dashboard"] : argv;
   try {
+    if (COMMANDS.some((c) => c.name === invokedName(args.slice(2))))
+      contextClass = (await import("./context.js")).Context;
     const program = await buildProgram(app, args);
     configureTree(program, streams);
     await program.parseAsync(args);

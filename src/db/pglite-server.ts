@@ -93,20 +93,25 @@ export class SessionServer {
   }
 
   /**
-   * Stops: no new connections; the exchange under way (a transaction) is let finish for up
-   * to `graceMs`, then every connection is closed.
+   * Stops: no new connections; those attached (commands started beside this one) are let
+   * finish and disconnect for up to `graceMs`, then every connection is closed (an attached
+   * long-running one, the dashboard, opens the database again itself).
    */
-  async stop(graceMs = 5_000): Promise<void> {
+  async stop(graceMs = 10_000): Promise<void> {
     // close() stops accepting at once; its callback waits for every connection to end.
     const closed = Promise.all(
       this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
     );
+    const deadline = Date.now() + graceMs;
+    while (this.connections.size > 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    // Past the grace, still the exchange under way (a transaction) is let finish, briefly.
     if (!this.idle) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
         new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, graceMs);
+          timer = setTimeout(resolve, 2_000);
         }),
       ]);
       clearTimeout(timer);

@@ -149,6 +149,20 @@ describe.skipIf(!embedded?.available)("commands attached to the embedded databas
     expect(litter(t)).toEqual([]);
   });
 
+  it("short commands started together, no holder before them: the first serves the others until they finish", async () => {
+    await setUp(t);
+    const env = { ...t.env, NETWORTH_LOCK_TIMEOUT_MS: "1000" };
+    const results = await Promise.all([
+      start(["set-balance", "Gold", "120", "--date", "2026-05-01"], env),
+      start(["whoami", "--json"], env),
+      start(["accounts", "--json"], env),
+      start(["history", "Gold", "--json"], env),
+    ]);
+    for (const result of results) expect(result.exitCode, String(result.stderr)).toBe(0);
+    expect(await history(t)).toContainEqual(["2026-05-01", 120]);
+    expect(litter(t)).toEqual([]);
+  });
+
   it("a stale discovery file (its process gone) is ignored and removed", async () => {
     await setUp(t);
     const dead = execFileSync(
