@@ -29,6 +29,7 @@ import { type BenchRow, formatTable, progress, timed } from "./lib.js";
 import { marketRows } from "./market.js";
 import { cliEnv, IMPORT, importRow, login, reportRow } from "./processes.js";
 import { REVALUE, revalueRows } from "./revalue.js";
+import { startupRows } from "./startup.js";
 import { benchSync } from "./sync.js";
 
 const DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -102,6 +103,7 @@ async function serverRows(adminUrl: string, from: string, to: string) {
   const serverUsd = rows.find((r) => r.id === "backfill")?.ms ?? null;
   rows.push(...(await currencyRows(db, "server", userId, from, to, serverUsd)));
   rows.push(reportRow(env, databaseUrl, userId, from, to));
+  if (flag("BENCH_EMBEDDED")) rows.push(...(await startupRows(env)));
   rows.push(...(await benchSync({ databaseUrl, home })));
   // Rows 8 and 9 before the all-users set: the restore target is a fresh database anyway.
   rows.push(
@@ -187,6 +189,10 @@ const ORDER = [
   "11n",
   "12",
   "13",
+  "16a",
+  "16b",
+  "16d",
+  "16e",
 ];
 const byRow = (a: BenchRow, b: BenchRow) =>
   ORDER.indexOf(a.num) - ORDER.indexOf(b.num) ||

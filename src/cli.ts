@@ -1,39 +1,6 @@
-import { Command, CommanderError } from "commander";
-import {
-  accountsCommand,
-  archiveCommand,
-  deleteCommand,
-  editCommand,
-  historyCommand,
-} from "./commands/accounts.js";
-import { addAssetCommand, addLiabilityCommand } from "./commands/add.js";
+import { Command, CommanderError, Help } from "commander";
 import type { App } from "./commands/app.js";
-import { backupCommand } from "./commands/backup.js";
-import { configCommand } from "./commands/config.js";
-import { cronCommand } from "./commands/cron.js";
-import { dashboardCommand } from "./commands/dashboard.js";
-import { dbCommand } from "./commands/db.js";
-import { demoCommand } from "./commands/demo.js";
-import { doctorCommand } from "./commands/doctor.js";
-import { holdingsCommand } from "./commands/holdings.js";
-import { itemsCommand, unlinkCommand } from "./commands/items.js";
-import { keysCommand } from "./commands/keys.js";
-import { linkCommand } from "./commands/link.js";
-import { logsCommand } from "./commands/logs.js";
-import { maintainCommand } from "./commands/maintain.js";
-import { pricesCommand } from "./commands/prices.js";
-import { ratesCommand } from "./commands/rates.js";
-import { reportCommand } from "./commands/report.js";
-import { restoreCommand } from "./commands/restore.js";
-import { indexCommand, revalueCommand } from "./commands/revalue.js";
-import { loginCommand, logoutCommand, whoamiCommand } from "./commands/session.js";
-import { setBalanceCommand } from "./commands/set-balance.js";
-import { snapshotCommand } from "./commands/snapshot.js";
-import { dashboardSync, syncCommand } from "./commands/sync.js";
-import { exportCommand, importCommand } from "./commands/transfer.js";
-import { valuationCommand } from "./commands/valuation.js";
-import { webhooksCommand } from "./commands/webhooks.js";
-import { Context } from "./context.js";
+import type { Context } from "./context.js";
 import { escapeForTerminal, escapeLines } from "./core/text.js";
 import { type Cancellation, noCancellation } from "./db/cancel.js";
 import { describeDatabaseError } from "./db/errors.js";
@@ -42,8 +9,247 @@ import { createOutput, type OutputStreams } from "./output/output.js";
 import { displayPath } from "./paths.js";
 import { VERSION } from "./version.js";
 
-/** The command tree, with one App shared by every command of the run. */
-export function buildProgram(app: App): Command {
+/** A command of the CLI, loaded only when it runs (or its help is shown). */
+interface LazyCommand {
+  readonly name: string;
+  /** How the root help lists it: name, [options] and arguments, as commander would. */
+  readonly term: string;
+  readonly description: string;
+  readonly load: () => Promise<(app: App) => Command>;
+  /** Commands it runs itself (demo opens the dashboard): loaded with it. */
+  readonly also: readonly string[];
+}
+
+function lazy(
+  term: string,
+  description: string,
+  load: () => Promise<(app: App) => Command>,
+  also: readonly string[] = [],
+): LazyCommand {
+  return { name: term.split(" ")[0] as string, term, description, load, also };
+}
+
+/**
+ * Every command, in the order of the help. A run imports only the module of the command it
+ * runs: the root help is made from the terms and lines here (test/cli/lazy-commands.test.ts
+ * checks them against the commands themselves). Adding a command is one line here.
+ */
+export const COMMANDS: readonly LazyCommand[] = [
+  lazy(
+    "login [options] <email>",
+    "log in as a user of the database (created on first login)",
+    async () => (await import("./commands/session.js")).loginCommand,
+  ),
+  lazy(
+    "logout [options]",
+    "end this session (the user and their data stay)",
+    async () => (await import("./commands/session.js")).logoutCommand,
+  ),
+  lazy(
+    "whoami [options]",
+    "show the logged-in user, the session's expiry and the database in use",
+    async () => (await import("./commands/session.js")).whoamiCommand,
+  ),
+  lazy(
+    "config",
+    "read and change settings (preferences are stored with your user in the database)",
+    async () => (await import("./commands/config.js")).configCommand,
+  ),
+  lazy(
+    "db",
+    "manage the database schema (migrations) and the embedded server",
+    async () => (await import("./commands/db.js")).dbCommand,
+  ),
+  lazy(
+    "doctor [options]",
+    "check your connections, values, snapshots, the database and the token key; exit 1 when a check fails",
+    async () => (await import("./commands/doctor.js")).doctorCommand,
+  ),
+  lazy(
+    "add-asset [options]",
+    "add something you own and track by hand: a home, a car, metals, crypto",
+    async () => (await import("./commands/add.js")).addAssetCommand,
+  ),
+  lazy(
+    "add-liability [options]",
+    "add a debt you track by hand: a mortgage, a loan, a card",
+    async () => (await import("./commands/add.js")).addLiabilityCommand,
+  ),
+  lazy(
+    "set-balance [options] <account> <amount>",
+    "record an account's value on a date (a second value the same day replaces it)",
+    async () => (await import("./commands/set-balance.js")).setBalanceCommand,
+  ),
+  lazy(
+    "accounts [options]",
+    "list your accounts, assets and liabilities, with current balances and net worth",
+    async () => (await import("./commands/accounts.js")).accountsCommand,
+  ),
+  lazy(
+    "history [options] <account>",
+    "show an account's dated balances, newest first",
+    async () => (await import("./commands/accounts.js")).historyCommand,
+  ),
+  lazy(
+    "edit [options] <account>",
+    "rename an account or change its description and notes",
+    async () => (await import("./commands/accounts.js")).editCommand,
+  ),
+  lazy(
+    "archive [options] <account>",
+    "archive an account: gone from current totals from today, its history kept",
+    async () => (await import("./commands/accounts.js")).archiveCommand,
+  ),
+  lazy(
+    "delete [options] <account>",
+    "delete an account with its whole history (asks for --yes)",
+    async () => (await import("./commands/accounts.js")).deleteCommand,
+  ),
+  lazy(
+    "import",
+    "import data from files",
+    async () => (await import("./commands/transfer.js")).importCommand,
+  ),
+  lazy("export", "export data", async () => (await import("./commands/transfer.js")).exportCommand),
+  lazy(
+    "logs [options]",
+    "show data refreshes, or with --audit every change made to your data",
+    async () => (await import("./commands/logs.js")).logsCommand,
+  ),
+  lazy(
+    "snapshot [options]",
+    "compute daily net worth snapshots: today, one day, a range, or every user (cron)",
+    async () => (await import("./commands/snapshot.js")).snapshotCommand,
+  ),
+  lazy(
+    "cron [options]",
+    "print the crontab lines (daily sync and snapshots, weekly and monthly maintain), or --install them",
+    async () => (await import("./commands/cron.js")).cronCommand,
+  ),
+  lazy(
+    "report [options]",
+    "net worth over time from the daily snapshots: chart, changes, breakdown, movers",
+    async () => (await import("./commands/report.js")).reportCommand,
+  ),
+  lazy(
+    "demo [options]",
+    "create (or reset) a demo user, demo@networth.local, with two years of history, log in as it and show the report",
+    async () => (await import("./commands/demo.js")).demoCommand,
+    ["dashboard"],
+  ),
+  lazy(
+    "dashboard",
+    "an interactive terminal dashboard: net worth, chart, breakdown, accounts",
+    async () => {
+      const [{ dashboardCommand }, { dashboardSync }] = await Promise.all([
+        import("./commands/dashboard.js"),
+        import("./commands/sync.js"),
+      ]);
+      return (app: App) => dashboardCommand(app, { sync: dashboardSync });
+    },
+  ),
+  lazy(
+    "link [options]",
+    "link a bank, card, loan or investment institution through Plaid Link",
+    async () => (await import("./commands/link.js")).linkCommand,
+  ),
+  lazy(
+    "items [options]",
+    "list the bank connections made with networth link, and what each needs",
+    async () => (await import("./commands/items.js")).itemsCommand,
+  ),
+  lazy(
+    "unlink [options] <item>",
+    "disconnect a linked institution; its accounts and history are kept unless --purge --yes",
+    async () => (await import("./commands/items.js")).unlinkCommand,
+  ),
+  lazy(
+    "keys",
+    "manage the key that encrypts Plaid access tokens",
+    async () => (await import("./commands/keys.js")).keysCommand,
+  ),
+  lazy(
+    "sync [options]",
+    "fetch today's balances for every linked institution",
+    async () => (await import("./commands/sync.js")).syncCommand,
+  ),
+  lazy(
+    "webhooks",
+    "receive Plaid webhooks: bank connections that need you, and new data to sync",
+    async () => (await import("./commands/webhooks.js")).webhooksCommand,
+  ),
+  lazy(
+    "backup [options]",
+    "write a complete backup of your data (or, with --all-users, the whole database) to one file",
+    async () => (await import("./commands/backup.js")).backupCommand,
+  ),
+  lazy(
+    "restore [options] <file>",
+    "restore a backup into this database, all or nothing (an empty or fresh one, or --replace)",
+    async () => (await import("./commands/restore.js")).restoreCommand,
+  ),
+  lazy(
+    "maintain [options]",
+    "the weekly upkeep (cron): old backups, expired sessions, planner statistics, slow queries",
+    async () => (await import("./commands/maintain.js")).maintainCommand,
+  ),
+  // Valuations (issue 11).
+  lazy(
+    "valuation",
+    "valuation methods: values that move on their own (depreciation, loans, ...)",
+    async () => (await import("./commands/valuation.js")).valuationCommand,
+  ),
+  lazy(
+    "index",
+    "price indexes that valuation methods follow",
+    async () => (await import("./commands/revalue.js")).indexCommand,
+  ),
+  lazy(
+    "revalue [options]",
+    "extend every valuation method to today (idempotent: a second run writes nothing)",
+    async () => (await import("./commands/revalue.js")).revalueCommand,
+  ),
+  // Valuations II: market prices (issue 12).
+  lazy(
+    "holdings",
+    "coins and metals held by quantity: valued every day at market prices",
+    async () => (await import("./commands/holdings.js")).holdingsCommand,
+  ),
+  lazy(
+    "prices [options] [asset]",
+    "the daily market prices (USD) kept for holdings: shared by every user",
+    async () => (await import("./commands/prices.js")).pricesCommand,
+  ),
+  // Many currencies (issue 13).
+  lazy(
+    "rates [options] [pair]",
+    "exchange rates: what is stored, a pair's rate of each day, your own rates, imports",
+    async () => (await import("./commands/rates.js")).ratesCommand,
+  ),
+];
+
+/** The command the arguments name (after the global options), if any. */
+function invokedName(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === "--database-url") {
+      i++;
+      continue;
+    }
+    if (arg.startsWith("-")) continue;
+    // `networth help report` shows report's help: report is the one to load.
+    if (arg === "help") return args[i + 1];
+    return arg;
+  }
+  return undefined;
+}
+
+/**
+ * The command tree, with one App shared by every command of the run. With `argv`, only the
+ * command it names is loaded (the others are placeholders that list themselves in the root
+ * help); without, every command is (tests).
+ */
+export async function buildProgram(app: App, argv?: readonly string[]): Promise<Command> {
   const program = new Command("networth")
     .description(
       "Track your net worth: linked and manual accounts, balance history, snapshots, reports.",
@@ -55,50 +261,35 @@ export function buildProgram(app: App): Command {
     )
     .showHelpAfterError("(run with --help for usage)")
     .enablePositionalOptions(false);
-  for (const make of [
-    loginCommand,
-    logoutCommand,
-    whoamiCommand,
-    configCommand,
-    dbCommand,
-    doctorCommand,
-    addAssetCommand,
-    addLiabilityCommand,
-    setBalanceCommand,
-    accountsCommand,
-    historyCommand,
-    editCommand,
-    archiveCommand,
-    deleteCommand,
-    importCommand,
-    exportCommand,
-    logsCommand,
-    snapshotCommand,
-    cronCommand,
-    reportCommand,
-    demoCommand,
-    (app: App) => dashboardCommand(app, { sync: dashboardSync }),
-    linkCommand,
-    itemsCommand,
-    unlinkCommand,
-    keysCommand,
-    syncCommand,
-    webhooksCommand,
-    backupCommand,
-    restoreCommand,
-    maintainCommand,
-    // Valuations (issue 11).
-    valuationCommand,
-    indexCommand,
-    revalueCommand,
-    // Valuations II: market prices (issue 12).
-    holdingsCommand,
-    pricesCommand,
-    // Many currencies (issue 13).
-    ratesCommand,
-  ]) {
-    program.addCommand(make(app));
+  const wanted = new Set<string>();
+  if (argv === undefined) for (const entry of COMMANDS) wanted.add(entry.name);
+  else {
+    const name = invokedName(argv.slice(2));
+    const entry = COMMANDS.find((c) => c.name === name);
+    if (entry) for (const n of [entry.name, ...entry.also]) wanted.add(n);
   }
+  const loaded = new Map(
+    await Promise.all(
+      COMMANDS.filter((c) => wanted.has(c.name)).map(
+        async (c) => [c.name, (await c.load())(app)] as const,
+      ),
+    ),
+  );
+  const terms = new Map<Command, string>();
+  for (const entry of COMMANDS) {
+    const real = loaded.get(entry.name);
+    if (real) {
+      program.addCommand(real);
+      continue;
+    }
+    const placeholder = new Command(entry.name).description(entry.description);
+    terms.set(placeholder, entry.term);
+    program.addCommand(placeholder);
+  }
+  const help = new Help();
+  program.configureHelp({
+    subcommandTerm: (cmd) => terms.get(cmd) ?? help.subcommandTerm(cmd),
+  });
   // An empty option value ("--date ''") is a mistake, never the default: refused for every
   // option but those where "" means something (edit --notes "" clears the notes).
   program.hook("preAction", (_root, action) => {
@@ -145,9 +336,12 @@ export async function run(
 ): Promise<number> {
   const { cancel } = state;
   let context: Context | undefined;
+  // Loaded (with the config's schemas) only when a command runs: not for the root help.
+  let contextClass: typeof Context | undefined;
   const app: App = {
     context(command) {
-      context ??= new Context(
+      if (!contextClass) throw new Error("no command was loaded, so no context");
+      context ??= new contextClass(
         command.optsWithGlobals(),
         streams.env,
         undefined,
@@ -166,12 +360,15 @@ export async function run(
     streams,
   };
   registerCleanup?.(async () => context?.close());
-  const program = buildProgram(app);
-  configureTree(program, streams);
   // No arguments on a terminal opens the dashboard; otherwise the help, as before.
   const tty = argv.length === 2 && streams.stdout.isTTY && streams.stdin?.isTTY;
+  const args = tty ? [...argv, "dashboard"] : argv;
   try {
-    await program.parseAsync(tty ? [...argv, "dashboard"] : argv);
+    if (COMMANDS.some((c) => c.name === invokedName(args.slice(2))))
+      contextClass = (await import("./context.js")).Context;
+    const program = await buildProgram(app, args);
+    configureTree(program, streams);
+    await program.parseAsync(args);
     state.finished = true;
     return cancel.signal.aborted ? interrupted(state, streams) : 0;
   } catch (error) {
@@ -265,6 +462,8 @@ export async function main(argv: string[], early?: NodeJS.Signals): Promise<void
     stdin: process.stdin,
     env: process.env,
   };
+  quietOnClosedPipe(process.stdout);
+  quietOnClosedPipe(process.stderr);
   let idle: NodeJS.Timeout | undefined;
   const leave = () => {
     clearInterval(idle);
@@ -311,4 +510,20 @@ export async function main(argv: string[], early?: NodeJS.Signals): Promise<void
   // The work is done and the database closed: nothing may keep the process alive now (a
   // library's stray retry timer or socket). The timer itself does not hold the process.
   setTimeout(() => process.exit(), 2_000).unref();
+}
+
+/**
+ * A reader that stopped reading (`networth report --json | head -1`, `| false`) is no
+ * failure: further output to it is dropped, the command finishes as it would and exits with
+ * its own status, no stack trace. Any other stream error still surfaces.
+ */
+export function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  let closed = false;
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (closed || error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED") {
+      closed = true;
+      return;
+    }
+    throw error;
+  });
 }

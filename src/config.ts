@@ -1,5 +1,6 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import Conf from "conf";
+import type Conf from "conf";
 import { z } from "zod";
 import { UsageError, UserError } from "./errors.js";
 import { displayPath, ensurePrivateDir, resolvePaths } from "./paths.js";
@@ -209,9 +210,12 @@ interface FileShape {
  * The local config file: file-backed keys and the session tokens. Mode 0600, in a 0700
  * directory. Read on first use, so a command that does not need it (config path, help) runs
  * even when the file is damaged; one that does gets one line naming the file and the way out.
+ * Reading is a plain read of the JSON file; `conf` (and its validator) is loaded only by the
+ * commands that write it (login, logout, config set/unset), so the others start without it.
  */
 export class ConfigStore {
-  private loaded: Conf<FileShape> | undefined;
+  private read: FileShape | undefined;
+  private writer: Conf<FileShape> | undefined;
 
   constructor(private readonly configDir = resolvePaths().configDir) {}
 
@@ -220,11 +224,36 @@ export class ConfigStore {
     return join(this.configDir, "config.json");
   }
 
-  private get conf(): Conf<FileShape> {
-    if (this.loaded) return this.loaded;
+  /** The file as it is (none yet: empty), read once. */
+  private get data(): FileShape {
+    if (this.writer) return this.writer.store;
+    if (this.read) return this.read;
     ensurePrivateDir(this.configDir, "the config directory");
+    let text: string | undefined;
     try {
-      this.loaded = new Conf<FileShape>({
+      text = readFileSync(this.path, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw damaged(this.path, error);
+    }
+    try {
+      // As conf reads it: no file is empty; an empty file is damaged.
+      const parsed = text === undefined ? {} : (JSON.parse(text) as unknown);
+      if (!parsed || typeof parsed !== "object" || Array.isArray(parsed))
+        throw new SyntaxError("not an object");
+      this.read = parsed as FileShape;
+    } catch (error) {
+      throw damaged(this.path, error);
+    }
+    return this.read;
+  }
+
+  /** conf on the same file, for a write (loaded on the first). */
+  private async conf(): Promise<Conf<FileShape>> {
+    if (this.writer) return this.writer;
+    ensurePrivateDir(this.configDir, "the config directory");
+    const { default: Conf } = await import("conf");
+    try {
+      this.writer = new Conf<FileShape>({
         projectName: "networth",
         cwd: this.configDir,
         configName: "config",
@@ -234,38 +263,46 @@ export class ConfigStore {
     } catch (error) {
       throw damaged(this.path, error);
     }
-    return this.loaded;
+    return this.writer;
   }
 
   get(key: FileKey): string | undefined {
-    const value = this.conf.get(key) as unknown;
+    let value: unknown = this.data;
+    for (const part of key.split(".")) {
+      value =
+        value && typeof value === "object" ? (value as Record<string, unknown>)[part] : undefined;
+    }
     return typeof value === "string" ? value : undefined;
   }
 
-  set(key: FileKey, value: string): void {
-    this.conf.set(key, value);
+  async set(key: FileKey, value: string): Promise<void> {
+    (await this.conf()).set(key, value);
   }
 
-  unset(key: FileKey): void {
-    this.conf.delete(key);
+  async unset(key: FileKey): Promise<void> {
+    const conf = await this.conf();
+    conf.delete(key);
     // Leave no empty {} groups behind.
     const group = key.split(".")[0] as keyof FileShape;
-    const rest = this.conf.get(group);
+    const rest = conf.get(group);
     if (rest && typeof rest === "object" && Object.keys(rest).length === 0) {
-      this.conf.delete(group);
+      conf.delete(group);
     }
   }
 
   sessionToken(databaseKey: string): string | undefined {
-    return this.conf.get("sessions")?.[databaseKey];
+    const sessions = this.data.sessions;
+    const token = sessions && typeof sessions === "object" ? sessions[databaseKey] : undefined;
+    return typeof token === "string" ? token : undefined;
   }
 
-  setSessionToken(databaseKey: string, token: string | undefined): void {
-    const sessions = { ...(this.conf.get("sessions") ?? {}) };
+  async setSessionToken(databaseKey: string, token: string | undefined): Promise<void> {
+    const conf = await this.conf();
+    const sessions = { ...(conf.get("sessions") ?? {}) };
     if (token === undefined) delete sessions[databaseKey];
     else sessions[databaseKey] = token;
-    if (Object.keys(sessions).length === 0) this.conf.delete("sessions");
-    else this.conf.set("sessions", sessions);
+    if (Object.keys(sessions).length === 0) conf.delete("sessions");
+    else conf.set("sessions", sessions);
   }
 }
 

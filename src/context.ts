@@ -105,6 +105,18 @@ export class Context {
   }
 
   /**
+   * Opens the database again after its connection was lost (the networth process that served
+   * the embedded database to this one ended): this process then opens it itself, or attaches
+   * to the next holder. For what outlives other commands (the dashboard).
+   */
+  async reopen(): Promise<Database> {
+    const opened = this.opened;
+    this.opened = undefined;
+    if (opened) await (await opened.catch(() => null))?.close().catch(() => {});
+    return this.database();
+  }
+
+  /**
    * Registers work for close(): it runs on normal exit and on Ctrl-C alike. A command that
    * registers any (a server) runs until Ctrl-C or SIGTERM, which is then its normal end.
    */

@@ -128,7 +128,7 @@ export function configCommand(app: App): Command {
           setPreference(tx, user.id, preferenceName(spec.key), valid),
         );
       } else {
-        ctx.config.set(spec.key as FileKey, valid);
+        await ctx.config.set(spec.key as FileKey, valid);
       }
       const shown = maskValue(key, valid);
       if (out.json) out.result({ key, value: shown });
@@ -156,7 +156,7 @@ export function configCommand(app: App): Command {
           );
         }
       } else {
-        ctx.config.unset(spec.key as FileKey);
+        await ctx.config.unset(spec.key as FileKey);
       }
       if (out.json) out.result({ key, value: null });
       else out.line(`${key} unset`);

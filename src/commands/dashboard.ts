@@ -2,6 +2,8 @@ import { Command } from "commander";
 import { itemNeedsUser } from "../core/item-advice.js";
 import { listAccounts } from "../db/accounts.js";
 import { balanceHistory } from "../db/balances.js";
+import { changeToken } from "../db/changes.js";
+import type { Database } from "../db/connection.js";
 import { listItems } from "../db/plaid.js";
 import { userReport } from "../db/report.js";
 import { refreshSnapshots } from "../db/snapshots.js";
@@ -36,26 +38,60 @@ export function liveRun(run: UserRun): UserRun {
  */
 export function dashboardLoaders(run: UserRun, deps: DashboardDeps = {}): DashboardLoaders {
   const live = liveRun(run);
-  const { db, user } = run;
+  const { user } = run;
+  let db = run.db;
   const sync = deps.sync?.(live);
+  // Open for hours on the embedded database, it may be attached to another command's
+  // (a cron sync that started first): when that one ends, the dashboard opens it again and
+  // tries the read (or the snapshot, which is idempotent) once more.
+  let reopening: Promise<Database> | undefined;
+  const retried = async <T>(work: (db: Database) => Promise<T>): Promise<T> => {
+    try {
+      return await work(db);
+    } catch (error) {
+      if (db.target.kind !== "embedded" || !connectionLost(error)) throw error;
+      reopening ??= run.ctx.reopen().finally(() => {
+        reopening = undefined;
+      });
+      db = await reopening;
+      return work(db);
+    }
+  };
   return {
     report: (range) => {
       const today = live.today;
-      return userReport(db, user.id, {
-        from: rangeStart(today, range),
-        to: today,
-        interval: "day",
-      });
+      return retried((db) =>
+        userReport(db, user.id, { from: rangeStart(today, range), to: today, interval: "day" }),
+      );
     },
-    accounts: () => db.asUser(user.id, (tx) => listAccounts(tx, { includeArchived: false })),
-    history: (accountId) => db.asUser(user.id, (tx) => balanceHistory(tx, accountId)),
+    accounts: () =>
+      retried((db) => db.asUser(user.id, (tx) => listAccounts(tx, { includeArchived: false }))),
+    history: (accountId) =>
+      retried((db) => db.asUser(user.id, (tx) => balanceHistory(tx, accountId))),
     snapshot: async () => {
       const today = live.today;
-      await db.asUser(user.id, (tx) => refreshSnapshots(tx, { userId: user.id }, today, today));
+      await retried((db) =>
+        db.asUser(user.id, (tx) => refreshSnapshots(tx, { userId: user.id }, today, today)),
+      );
       return today;
     },
+    changes: () => retried((db) => db.asUser(user.id, (tx) => changeToken(tx))),
     ...(sync ? { sync } : {}),
   };
+}
+
+const LOST = new Set([
+  "ECONNRESET",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "EPIPE",
+  // The holder's socket, gone with it.
+  "ENOENT",
+  "ECONNREFUSED",
+]);
+function connectionLost(error: unknown): boolean {
+  return LOST.has((error as { code?: string } | null)?.code ?? "");
 }
 
 // The alternate screen: the dashboard draws over the whole terminal and, on leaving, the

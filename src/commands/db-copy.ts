@@ -64,7 +64,7 @@ export function addDbCopy(db: Command, app: App): void {
         // The session of this config comes along: the copied user is logged in there too.
         const token = ctx.config.sessionToken(source.target.key);
         if (token && !ctx.config.sessionToken(destination.target.key))
-          ctx.config.setSessionToken(destination.target.key, token);
+          await ctx.config.setSessionToken(destination.target.key, token);
         if (out.json) {
           out.result({
             from: source.target.display,

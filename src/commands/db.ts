@@ -135,7 +135,7 @@ export function dbCommand(app: App): Command {
 
   db.command("serve")
     .description(
-      "serve the embedded database on 127.0.0.1 so psql and other tools can read it (no password: see the warning)",
+      "serve the embedded database on 127.0.0.1 so psql and other tools can read it, behind a random password printed once",
     )
     .option("--port <n>", "TCP port on 127.0.0.1 (default: one the system picks)")
     .action(async (raw: Record<string, unknown>, cmd: Command) => {
@@ -152,10 +152,10 @@ export function dbCommand(app: App): Command {
           2,
         );
       }
-      const { noPasswordWarning, serveEmbedded } = await import("../db/serve.js");
+      const { passwordNotice, serveEmbedded } = await import("../db/serve.js");
       const { server, url } = await serveEmbedded(target, opts.port ?? 0);
       ctx.onClose(() => server.stop());
-      out.warn(noPasswordWarning(url));
+      out.warn(passwordNotice());
       out.line(`Serving the embedded database at ${url}`);
       out.line("Press Ctrl-C to stop.");
       // Runs until Ctrl-C or SIGTERM: the CLI's signal handler closes the context, and with it
@@ -169,6 +169,6 @@ export function dbCommand(app: App): Command {
     "DATABASE_URL=postgres://postgres@127.0.0.1:5432/networth networth db migrate",
     "networth db status --json",
     "networth db rollback --to 0",
-    "networth db serve --port 5433   # then: psql postgres://postgres@127.0.0.1:5433/postgres",
+    "networth db serve --port 5433   # then: psql 'postgres://postgres:<password>@127.0.0.1:5433/postgres'",
   ]);
 }

@@ -64,7 +64,7 @@ export function logoutCommand(app: App): Command {
       if (token) {
         const db = await ctx.database();
         ended = await deleteSession(db.sql, hashToken(token));
-        ctx.config.setSessionToken(target.key, undefined);
+        await ctx.config.setSessionToken(target.key, undefined);
       }
       if (out.json) out.result({ loggedOut: ended });
       else out.line(ended ? "Logged out." : "Not logged in.");

@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import postgres, { type Options, type Sql, type TransactionSql } from "postgres";
 import { CancelledError, UserError } from "../errors.js";
 import { busy, type Cancellation, guarded, noCancellation } from "./cancel.js";
-import { type EmbeddedServer, startEmbedded } from "./embedded.js";
+import { startOrAttach } from "./embedded.js";
 import { describeDatabaseError } from "./errors.js";
 import { assertConsistent, migrateUp, migrationStatus } from "./migrator.js";
 import { requiredSslMode, serverSpeaksSsl } from "./ssl.js";
@@ -137,48 +134,89 @@ async function openServer(
   return wrap(sql, target, cancel, async () => {});
 }
 
+/** postgres.js on a socket of the embedded database (ours or another networth process's). */
+function embeddedClient(path: string): Sql {
+  return postgres({
+    ...connectionOptions(),
+    path,
+    max: 1,
+    username: "postgres",
+    database: "postgres",
+  });
+}
+
+let ignoring = false;
+/**
+ * postgres.js, when the holder's socket closes under a transaction, still writes the
+ * transaction's ROLLBACK to it from a timer, which throws on the socket it has already let go
+ * of (TypeError in its nextWrite). The loss itself is reported by the command (one line, see
+ * db/errors.ts); that late write is no error of ours and must not add a stack trace. Any other
+ * uncaught exception ends the process as Node would.
+ */
+function ignoreWritesOnLostConnections(): void {
+  if (ignoring) return;
+  ignoring = true;
+  process.on("uncaughtException", (error) => {
+    const stack = error instanceof Error ? (error.stack ?? "") : "";
+    if (
+      error instanceof TypeError &&
+      /nextWrite[\s\S]*postgres[\\/]src[\\/]connection\.js/.test(stack)
+    )
+      return;
+    process.stderr.write(`${stack || String(error)}\n`);
+    process.exit(1);
+  });
+}
+
+/**
+ * Opens the embedded database: in this process when the lock is free (it then serves every
+ * other networth process on its private socket until it exits), or else attached to the
+ * process that holds it, checked live first (a holder that does not answer is waited for).
+ */
 async function openEmbedded(
   target: Extract<DatabaseTarget, { kind: "embedded" }>,
   options: OpenOptions,
 ): Promise<Database> {
-  // A private socket in a 0700 directory: only this process and this user can reach it.
-  const socketDir = mkdtempSync(join(tmpdir(), "networth-"));
   const cancel = options.cancel ?? noCancellation();
-  let server: EmbeddedServer | undefined;
-  try {
-    server = await startEmbedded(target, {
-      listen: { path: join(socketDir, ".s.PGSQL.5432") },
+  const started = await startOrAttach(
+    target,
+    {
       lockTimeoutMs: options.lockTimeoutMs,
       onCreate: options.onCreate,
       signal: cancel.signal,
       durable: options.durable,
-    });
-    // Interrupted while PGlite started: close it again rather than go on.
-    if (cancel.signal.aborted) throw new CancelledError();
-    const running = server;
-    const sql = postgres({
-      ...connectionOptions(),
-      ...running.connect,
-      max: 1,
-      username: "postgres",
-      database: "postgres",
-    });
-    const database = wrap(sql, target, cancel, async () => {
-      await running.stop();
-      rmSync(socketDir, { recursive: true, force: true });
-    });
-    try {
-      if (options.migrations !== "none") await migrateUp(database.sql);
-    } catch (error) {
-      await database.close();
-      throw error;
-    }
-    return database;
+    },
+    async (serving) => {
+      const sql = embeddedClient(serving.socket);
+      try {
+        await sql`SELECT 1`;
+        return sql;
+      } catch {
+        await sql.end({ timeout: 0 }).catch(() => {});
+        return undefined;
+      }
+    },
+  );
+  // Interrupted while PGlite started: close it again rather than go on.
+  if (cancel.signal.aborted) {
+    if ("server" in started) await started.server.stop();
+    else await started.attached.end({ timeout: 1 }).catch(() => {});
+    throw new CancelledError();
+  }
+  const database =
+    "server" in started
+      ? wrap(embeddedClient(started.server.connect.path), target, cancel, () =>
+          started.server.stop(),
+        )
+      : wrap(started.attached, target, cancel, async () => {});
+  if (!("server" in started)) ignoreWritesOnLostConnections();
+  try {
+    if (options.migrations !== "none") await migrateUp(database.sql);
   } catch (error) {
-    await server?.stop();
-    rmSync(socketDir, { recursive: true, force: true });
+    await database.close();
     throw error;
   }
+  return database;
 }
 
 /** Opens the target; on a server, checks (or applies) the migrations as asked. */

@@ -1,20 +1,24 @@
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ensurePrivateDir } from "../paths.js";
-import { acquireFileLock } from "./lock.js";
+import { acquireFileLockOr } from "./lock.js";
+import { advertise, cleanLitter, liveServing, makeSocketDir, type Serving } from "./shared.js";
 import type { DatabaseTarget } from "./target.js";
 
 type EmbeddedTarget = Extract<DatabaseTarget, { kind: "embedded" }>;
 
-/** A running embedded PostgreSQL: PGlite behind a pglite-socket server. */
+/** A running embedded PostgreSQL: PGlite behind this process's session server. */
 export interface EmbeddedServer {
-  /** postgres.js connection settings for this server. */
-  readonly connect: { path: string } | { host: string; port: number };
+  /** postgres.js connection settings for this process's own connections (the Unix socket). */
+  readonly connect: { path: string };
+  /** The TCP address, when asked for one (db serve). */
+  readonly tcp?: { host: string; port: number } | undefined;
   stop(): Promise<void>;
 }
 
 export interface StartOptions {
-  readonly listen: { path: string } | { host: "127.0.0.1"; port: number };
+  /** Also listen on 127.0.0.1 (db serve), where every connection must give this password. */
+  readonly tcp?: { port: number; password: string } | undefined;
   readonly lockTimeoutMs?: number | undefined;
   readonly onCreate?: ((target: DatabaseTarget) => void) | undefined;
   /** Aborting stops the wait for the lock at once. */
@@ -27,29 +31,43 @@ export interface StartOptions {
 }
 
 /**
- * Starts the embedded database for this process alone: takes the lock file (a second process
- * waits, then fails), opens PGlite on the data directory (created on first use) and serves it
- * on a socket. stop() undoes every step, in reverse, whatever failed.
+ * Starts the embedded database in this process, or, while another networth process holds it,
+ * attaches to that one: `attach` is offered the live holder's socket at each poll of the lock
+ * wait and returns the connection it made there (undefined: not usable, keep waiting).
  */
-export async function startEmbedded(
+export async function startOrAttach<T>(
   target: EmbeddedTarget,
   options: StartOptions,
-): Promise<EmbeddedServer> {
+  attach: (serving: Serving) => Promise<T | undefined>,
+): Promise<{ server: EmbeddedServer } | { attached: T }> {
   ensurePrivateDir(target.dir, "the data directory");
-  const lock = await acquireFileLock(join(target.dir, "lock"), {
-    timeoutMs: options.lockTimeoutMs ?? 10_000,
-    what: `the embedded database (${target.display.replace(/^embedded /, "")})`,
-    signal: options.signal,
-  });
+  const got = await acquireFileLockOr(
+    join(target.dir, "lock"),
+    {
+      timeoutMs: options.lockTimeoutMs ?? 10_000,
+      what: `the embedded database (${target.display.replace(/^embedded /, "")})`,
+      signal: options.signal,
+    },
+    async () => {
+      const serving = liveServing(target.dir);
+      return serving ? attach(serving) : undefined;
+    },
+  );
+  if ("other" in got) return { attached: got.other };
+  const lock = got.lock;
   const undo: (() => Promise<void> | void)[] = [() => lock.release()];
   const stop = async () => {
     for (const step of undo.splice(0).reverse()) await step();
   };
   try {
-    const [{ PGlite }, { PGLiteSocketServer }, { DurableNodeFS, durableStartParams }] =
+    const socketDir = makeSocketDir(target.dir);
+    undo.push(() => rmSync(socketDir.dir, { recursive: true, force: true }));
+    // Holding the lock, whatever a killed holder left is litter: removed.
+    const litter = cleanLitter(target.dir, socketDir.dir);
+    const [{ PGlite }, { SessionServer }, { DurableNodeFS, durableStartParams }] =
       await Promise.all([
         import("@electric-sql/pglite"),
-        import("@electric-sql/pglite-socket"),
+        import("./pglite-server.js"),
         import("./durable-fs.js"),
       ]);
     const dataDir = join(target.dir, "pglite");
@@ -62,15 +80,25 @@ export async function startEmbedded(
             startParams: durableStartParams(PGlite.defaultStartParams),
           });
     undo.push(() => db.close());
-    const server = new PGLiteSocketServer({ db, ...options.listen });
-    await server.start();
+    await litter;
+    const server = new SessionServer(db);
+    await server.listen(socketDir.socket);
     undo.push(() => server.stop());
-    if ("path" in options.listen) return { connect: { path: options.listen.path }, stop };
-    // Port 0 asks the system for one: read back the one it chose.
-    const [, port] = /:(\d+)$/.exec(server.getServerConn()) ?? [];
-    return { connect: { host: "127.0.0.1", port: Number(port) }, stop };
+    let tcp: { host: string; port: number } | undefined;
+    if (options.tcp) tcp = await server.listenTcp(options.tcp.port, options.tcp.password);
+    undo.push(advertise(target.dir, socketDir.socket));
+    return { server: { connect: { path: socketDir.socket }, tcp, stop } };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** Starts the embedded database in this process, waiting for any other holder (db serve). */
+export async function startEmbedded(
+  target: EmbeddedTarget,
+  options: StartOptions,
+): Promise<EmbeddedServer> {
+  const started = await startOrAttach(target, options, async () => undefined);
+  return (started as { server: EmbeddedServer }).server;
 }

@@ -36,6 +36,10 @@ export function describeDatabaseError(error: unknown, target?: DatabaseTarget): 
     case "CONNECTION_CLOSED":
     case "CONNECTION_ENDED":
     case "CONNECTION_DESTROYED":
+      // On the embedded database only a command attached to another networth process's
+      // database loses its connection: that process ended under it.
+      if (target?.kind === "embedded")
+        return "the other networth process that shared the embedded database with this command ended while it worked; nothing of it after its last save was written: run it again";
       return `the connection to the database server at ${where} was lost; try again`;
     case "28P01":
     case "28000":

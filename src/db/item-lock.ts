@@ -1,12 +1,15 @@
 /**
  * A sync's hold on one Plaid item: two syncs at once never write the same item twice. On a
  * server an advisory lock on a reserved connection, held across the sync's transactions (the
- * pending log is committed before Plaid is asked); on the embedded database nothing to race,
- * since the database belongs to this process alone (its file lock).
+ * pending log is committed before Plaid is asked); on the embedded database, which every
+ * networth process shares through its holder (one PostgreSQL session), a file lock per item.
  */
 
+import { join } from "node:path";
 import type { ReservedSql, Sql, TransactionSql } from "postgres";
+import { CancelledError, UserError } from "../errors.js";
 import { type Database, userTransaction } from "./connection.js";
+import { acquireFileLock, type FileLock } from "./lock.js";
 
 /** A held item: its connection, transactions on it, and the release. */
 export interface ItemLock {
@@ -56,11 +59,27 @@ export async function lockItem(
   waitMs: number,
 ): Promise<ItemLock | null> {
   if (db.target.kind === "embedded") {
+    // Shared by every networth process at once (one session: advisory locks would not
+    // exclude), so a file lock per item beside the database's own.
+    let lock: FileLock;
+    try {
+      lock = await acquireFileLock(
+        join(db.target.dir, `item-${itemRowId.replace(/[^\w-]/g, "")}.lock`),
+        {
+          timeoutMs: waitMs,
+          what: "the item",
+          pollMs: 100,
+        },
+      );
+    } catch (error) {
+      if (error instanceof UserError && !(error instanceof CancelledError)) return null;
+      throw error;
+    }
     return {
       sql: db.sql,
       transaction: (userId, fn) =>
         userId ? userTransaction(db.sql, userId, fn) : (db.sql.begin(fn) as Promise<never>),
-      release: async () => {},
+      release: async () => lock.release(),
     };
   }
   const reserved = await db.sql.reserve();

@@ -125,6 +125,19 @@ function describeHolder(path: string): string {
  * says how to recover. The lock file is removed on release only while it is still ours.
  */
 export async function acquireFileLock(path: string, options: LockOptions): Promise<FileLock> {
+  const got = await acquireFileLockOr(path, options, async () => undefined);
+  return (got as { lock: FileLock }).lock;
+}
+
+/**
+ * acquireFileLock, but while another process holds the lock, `instead` is asked at each poll
+ * for something else to use (the holder's shared database): the first it gives ends the wait.
+ */
+export async function acquireFileLockOr<T>(
+  path: string,
+  options: LockOptions,
+  instead: () => Promise<T | undefined>,
+): Promise<{ lock: FileLock } | { other: T }> {
   const deadline = Date.now() + options.timeoutMs;
   const poll = options.pollMs ?? 50;
   let fd: number | undefined;
@@ -150,8 +163,10 @@ export async function acquireFileLock(path: string, options: LockOptions): Promi
         writeSync(fd, `${JSON.stringify(holder)}\n`, 0);
         const lock = held(path, fd);
         fd = undefined;
-        return lock;
+        return { lock };
       }
+      const other = await instead();
+      if (other !== undefined) return { other };
       if (Date.now() >= deadline) {
         throw new UserError(
           `${options.what} is in use by ${describeHolder(path)}; waited ` +

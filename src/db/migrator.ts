@@ -144,9 +144,12 @@ export async function migrateUp(
       2,
     );
   }
-  assertConsistent(await migrationStatus(sql, migrations));
+  const status = await migrationStatus(sql, migrations);
+  assertConsistent(status);
+  // Nothing pending (every command's case): no transaction per migration to find that out.
+  const pending = new Set(status.pending.map((m) => m.version));
   const applied: Migration[] = [];
-  for (const migration of migrations.filter((m) => m.version <= target)) {
+  for (const migration of migrations.filter((m) => m.version <= target && pending.has(m.version))) {
     const ran = await sql.begin(async (tx) => {
       await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
       await tx.unsafe(`CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { connectionOptions } from "./connection.js";
 import { type EmbeddedServer, startEmbedded } from "./embedded.js";
@@ -5,32 +6,32 @@ import { migrateUp } from "./migrator.js";
 import type { DatabaseTarget } from "./target.js";
 
 /**
- * The line `networth db serve` prints on stderr before anything else: the served database has
- * no password (PGlite's socket server takes any user), so every local user and process can read
- * and change every networth user's data while it runs.
+ * The line `networth db serve` prints on stderr before anything else: the URL holds the
+ * password, which is made for this run and printed this once, so it is said where it goes.
  */
-export function noPasswordWarning(url: string): string {
+export function passwordNotice(): string {
   return (
-    `${url} has no password: anyone on this machine can connect and read or change every ` +
-    "user's data until you stop it (Ctrl-C); do not leave it running"
+    "the URL holds a password made for this run and shown only here: whoever has it can read " +
+    "and change every user's data until you stop the server (Ctrl-C)"
   );
 }
 
 /**
- * Serves the embedded database on 127.0.0.1 (migrated first) and returns the running server
- * and its URL. While it runs it holds the lock: other networth processes on the same data
- * directory wait for it.
+ * Serves the embedded database (migrated first) on 127.0.0.1 only, where every connection
+ * must give a random password made for this run, and returns the running server and its URL
+ * (with the password). While it runs it holds the database and serves the other networth
+ * processes on its private socket, as any holder does.
  */
 export async function serveEmbedded(
   target: Extract<DatabaseTarget, { kind: "embedded" }>,
   port: number,
 ): Promise<{ server: EmbeddedServer; url: string }> {
-  const server = await startEmbedded(target, { listen: { host: "127.0.0.1", port } });
+  const password = randomBytes(18).toString("base64url");
+  const server = await startEmbedded(target, { tcp: { port, password } });
   try {
-    const connect = server.connect as { host: string; port: number };
     const sql = postgres({
       ...connectionOptions(),
-      ...connect,
+      path: server.connect.path,
       max: 1,
       username: "postgres",
       database: "postgres",
@@ -40,7 +41,8 @@ export async function serveEmbedded(
     } finally {
       await sql.end({ timeout: 5 });
     }
-    return { server, url: `postgres://postgres@127.0.0.1:${connect.port}/postgres` };
+    const tcp = server.tcp as { host: string; port: number };
+    return { server, url: `postgres://postgres:${password}@127.0.0.1:${tcp.port}/postgres` };
   } catch (error) {
     await server.stop();
     throw error;

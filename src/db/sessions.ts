@@ -7,7 +7,7 @@ import { deleteSession, loginUser } from "./users.js";
 /** Where a session's token is kept, per database (the config file: ConfigStore). */
 export interface SessionTokens {
   sessionToken(databaseKey: string): string | undefined;
-  setSessionToken(databaseKey: string, token: string | undefined): void;
+  setSessionToken(databaseKey: string, token: string | undefined): Promise<void> | void;
 }
 
 /**
@@ -31,6 +31,6 @@ export async function startSession(
   });
   const previous = tokens.sessionToken(db.target.key);
   if (previous) await deleteSession(db.sql, hashToken(previous));
-  tokens.setSessionToken(db.target.key, token);
+  await tokens.setSessionToken(db.target.key, token);
   return result;
 }

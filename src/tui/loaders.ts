@@ -32,4 +32,10 @@ export interface DashboardLoaders {
   snapshot(): Promise<string>;
   /** Syncs linked items; absent until the sync command exists. */
   sync?: SyncFn;
+  /**
+   * A token that changes when the data does (another command wrote: a cron sync, a
+   * set-balance from another shell): the dashboard asks every few seconds and reloads on a
+   * change. Absent: no such watch.
+   */
+  changes?: () => Promise<string>;
 }

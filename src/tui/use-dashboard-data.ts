@@ -19,6 +19,9 @@ import {
 import type { DashboardLoaders, SyncProgress } from "./loaders.js";
 import type { RangeKey } from "./ranges.js";
 
+/** How often the dashboard asks whether another command changed the data. */
+const CHANGE_POLL_MS = 2_000;
+
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** The dashboard's data for a range and (when one is open) an account, and what changes it. */
@@ -110,6 +113,33 @@ export function useDashboardData(
   }, [load, generation, accountId]);
 
   const refresh = useCallback(() => dispatch({ type: "refreshed" }), []);
+
+  // Changes written by other commands (a cron sync, a set-balance in another shell) appear
+  // within a few seconds, without a key: the loaders' change token is watched.
+  useEffect(() => {
+    const changes = current.current.loaders.changes;
+    if (!changes) return;
+    let seen: string | undefined;
+    let asking = false;
+    const poll = () => {
+      if (asking) return;
+      asking = true;
+      changes()
+        .then(
+          (token) => {
+            if (seen !== undefined && token !== seen) dispatch({ type: "refreshed" });
+            seen = token;
+          },
+          () => {},
+        )
+        .finally(() => {
+          asking = false;
+        });
+    };
+    poll();
+    const timer = setInterval(poll, CHANGE_POLL_MS);
+    return () => clearInterval(timer);
+  }, []);
 
   // Only one sync or snapshot at a time; a ref, since two keys can arrive before a render.
   const busy = useRef<"sync" | "snapshot" | null>(null);

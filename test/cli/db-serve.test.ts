@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DATABASE_KINDS, type TestTarget } from "../support/databases.js";
 
@@ -15,7 +16,7 @@ describe.skipIf(!embedded?.available)("networth db serve", () => {
     await t?.dispose();
   });
 
-  it("warns on stderr, in one line, that it serves without a password", async () => {
+  it("serves on 127.0.0.1 behind a random password printed once, and refuses a connection without it", async () => {
     const child = execa(BIN, ["db", "serve"], {
       env: { ...t.env, PATH: process.env.PATH ?? "", NO_COLOR: "1" },
       extendEnv: false,
@@ -39,15 +40,49 @@ describe.skipIf(!embedded?.available)("networth db serve", () => {
     while (!stderr.includes("\n") && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    child.kill("SIGINT");
-    await child;
-    const url = /Serving the embedded database at (\S+)/.exec(stdout)?.[1];
-    expect(url).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
+    const url = /Serving the embedded database at (\S+)/.exec(stdout)?.[1] ?? "";
+    expect(url).toMatch(/^postgres:\/\/postgres:[A-Za-z0-9_-]{20,}@127\.0\.0\.1:\d+\/postgres$/);
+    const parsed = new URL(url);
+    try {
+      // With the password: served.
+      const good = postgres({
+        host: "127.0.0.1",
+        port: Number(parsed.port),
+        username: "postgres",
+        password: parsed.password,
+        database: "postgres",
+        max: 1,
+      });
+      const [row] = await good`SELECT 1 AS one`;
+      expect(row?.one).toBe(1);
+      await good.end();
+      // Without it, or with another: refused, nothing served.
+      for (const password of [undefined, "wrong"]) {
+        const bad = postgres({
+          host: "127.0.0.1",
+          port: Number(parsed.port),
+          username: "postgres",
+          ...(password ? { password } : {}),
+          database: "postgres",
+          max: 1,
+          connect_timeout: 5,
+        });
+        const error = await bad`SELECT 1`.then(
+          () => null,
+          (e: unknown) => e as { code?: string; message?: string },
+        );
+        expect(error, `connected with password ${password}`).not.toBeNull();
+        await bad.end({ timeout: 0 }).catch(() => {});
+      }
+    } finally {
+      child.kill("SIGINT");
+      await child;
+    }
     const lines = stderr.split("\n").filter(Boolean);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toBe(
-      `warning: ${url} has no password: anyone on this machine can connect and read or change every user's data until you stop it (Ctrl-C); do not leave it running`,
+    expect(lines[0]).toMatch(
+      /^warning: the URL holds a password made for this run and shown only here/,
     );
-    expect(stdout).not.toContain("no password");
+    expect(stderr).not.toContain(parsed.password);
   });
 });

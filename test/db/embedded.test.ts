@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { acquireFileLock } from "../../src/db/lock.js";
 import { cli, json } from "../support/cli.js";
 import { DATABASE_KINDS, type TestTarget } from "../support/databases.js";
 
@@ -72,8 +73,24 @@ describe("the embedded database", () => {
       await t?.dispose();
     });
 
-    it("makes a second process wait a bounded time, then fail with a clear message", async () => {
+    it("a second process attaches to the holder's database instead of waiting for it", async () => {
       const db = await t.open("auto");
+      try {
+        const result = await cli(["db", "status"], { ...t.env, NETWORTH_LOCK_TIMEOUT_MS: "1000" });
+        expect(result.exitCode, result.stderr).toBe(0);
+      } finally {
+        await db.close();
+      }
+    });
+
+    it("waits a bounded time for a holder that does not serve, then fails with a clear message", async () => {
+      const lock = await acquireFileLock(
+        join(t.target.kind === "embedded" ? t.target.dir : "", "lock"),
+        {
+          timeoutMs: 1_000,
+          what: "test",
+        },
+      );
       try {
         const started = Date.now();
         const result = await cli(["db", "status"], { ...t.env, NETWORTH_LOCK_TIMEOUT_MS: "1500" });
@@ -85,7 +102,7 @@ describe("the embedded database", () => {
         );
         expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
       } finally {
-        await db.close();
+        lock.release();
       }
       // Once the holder lets go, the next process gets in.
       expect((await cli(["db", "status"], t.env)).exitCode).toBe(0);
