@@ -165,7 +165,7 @@ export const COMMANDS: readonly LazyCommand[] = [
   ),
   lazy(
     "keys",
-    "manage the key that encrypts Plaid access tokens",
+    "manage the key that encrypts Plaid access tokens (and homes' addresses, cars' VINs)",
     async () => (await import("./commands/keys.js")).keysCommand,
   ),
   lazy(

@@ -172,3 +172,26 @@ export async function lookupsFor(
   }
   return map;
 }
+
+/** A valuation method's encrypted inputs (the associated data of each is the account id). */
+export interface SealedInputs {
+  readonly accountId: string;
+  readonly addressEncrypted: string | null;
+  readonly vinEncrypted: string | null;
+  readonly zipEncrypted: string | null;
+}
+
+/** Every user's encrypted valuation inputs, locked: for key rotation (system scope). */
+export async function allSealedInputs(sql: Sql | TransactionSql): Promise<SealedInputs[]> {
+  return sql<SealedInputs[]>`
+    SELECT account_id, address_encrypted, vin_encrypted, zip_encrypted FROM account_valuations
+    WHERE address_encrypted IS NOT NULL OR vin_encrypted IS NOT NULL OR zip_encrypted IS NOT NULL
+    ORDER BY account_id FOR UPDATE`;
+}
+
+/** Replaces one method's encrypted inputs (re-encrypted under another key). */
+export async function setSealedInputs(tx: TransactionSql, inputs: SealedInputs): Promise<void> {
+  await tx`UPDATE account_valuations SET address_encrypted = ${inputs.addressEncrypted},
+             vin_encrypted = ${inputs.vinEncrypted}, zip_encrypted = ${inputs.zipEncrypted}
+           WHERE account_id = ${inputs.accountId}`;
+}

@@ -132,6 +132,36 @@ for (const kind of DATABASE_KINDS) {
         expect(JSON.stringify(json(doctor))).toMatch(/market-values.*Home/);
       });
 
+      it("keys rotate re-seals the address: the next lookup still sends it", async () => {
+        const before = await withDb(
+          async (db) =>
+            (
+              await db.sql<
+                { enc: string }[]
+              >`SELECT address_encrypted AS enc FROM account_valuations`
+            )[0]?.enc,
+        );
+        const rotated = await run(addDays(D0, 61), "keys", "rotate", "--json");
+        expect(rotated.exitCode, rotated.stderr).toBe(0);
+        const after = await withDb(
+          async (db) =>
+            (
+              await db.sql<
+                { enc: string }[]
+              >`SELECT address_encrypted AS enc FROM account_valuations`
+            )[0]?.enc,
+        );
+        expect(after).toMatch(/^nw1:/);
+        expect(after).not.toBe(before);
+        // Before the rotation re-sealed addresses, the old key left the file with the tokens'
+        // last use, and the home went stale: "cannot be read".
+        const requests = fake.requests.length;
+        const later = await run(addDays(D0, 95), "revalue");
+        expect(later.exitCode, later.stderr).toBe(0);
+        expect(fake.requests.length).toBe(requests + 1);
+        expect(JSON.stringify(fake.requests.at(-1))).toContain("Grand Lake");
+      });
+
       it("the address is never in output, logs, errors or the database in plain text", async () => {
         await run(addDays(D0, 61), "accounts", "--json");
         await run(addDays(D0, 61), "valuation", "show", "Home", "--json");
