@@ -277,5 +277,38 @@ for (const kind of DATABASE_KINDS) {
         await db.sql`SELECT status::text AS status FROM plaid_items WHERE item_id = ${plaidIds[1] as string}`;
       expect(item?.status).toBe("disconnected");
     });
+
+    it("keeps an account in CAD, with its balance in CAD, at link and at every sync", async () => {
+      const { item, publicToken } = fake.createItem({
+        accounts: [
+          {
+            name: "Maple Chequing",
+            type: "depository",
+            subtype: "checking",
+            current: 1234.5,
+            available: 1200,
+            mask: "CA01",
+            isoCurrencyCode: "CAD",
+          },
+        ],
+      });
+      await completeLink({ db, userId, client, keyring, today }, publicToken);
+      const stored = () =>
+        db.sql<{ currency: string; balance: string }[]>`
+          SELECT a.currency, b.balance::text AS balance FROM accounts a
+          JOIN account_balances b ON b.account_id = a.id AND b.is_current
+          WHERE a.name = 'Maple Chequing'`;
+      expect(await stored()).toEqual([{ currency: "CAD", balance: "1234.50" }]);
+      fake.setBalance(item.itemId, "Maple Chequing", { current: 1300.01, available: 1250 });
+      const [row] = await db.sql<{ id: string }[]>`
+        SELECT id FROM plaid_items WHERE item_id = ${item.itemId}`;
+      const results = await syncItems(deps, {
+        userId,
+        itemIds: [row?.id as string],
+        refreshType: "manual",
+      });
+      expect(results.map((r) => r.status)).toEqual(["success"]);
+      expect(await stored()).toEqual([{ currency: "CAD", balance: "1300.01" }]);
+    });
   });
 }
