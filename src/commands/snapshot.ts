@@ -4,7 +4,7 @@ import { formatAmount } from "../core/amount.js";
 import { snapshotModel } from "../core/buckets.js";
 import { parseDate } from "../core/dates.js";
 import { centsFromDecimal } from "../core/money.js";
-import { readSnapshots, refreshSnapshots } from "../db/snapshots.js";
+import { readLatestSnapshot, refreshSnapshots } from "../db/snapshots.js";
 import { UsageError } from "../errors.js";
 import { type App, examples, parseOptions, userRun } from "./app.js";
 
@@ -63,7 +63,8 @@ export function snapshotCommand(app: App): Command {
       if (from > to) throw new UsageError(`--from ${from} is after --to ${to}`);
       const { result, latest } = await run.db.asUser(run.user.id, async (tx) => {
         const result = await refreshSnapshots(tx, { userId: run.user.id }, from, to);
-        return { result, latest: (await readSnapshots(tx, run.user.id, from, to)).at(-1) };
+        const latest = await readLatestSnapshot(tx, run.user.id, from, to);
+        return { result, latest: latest ?? undefined };
       });
       if (out.json) {
         out.result({

@@ -124,6 +124,9 @@ export interface SnapshotRow {
   leftOut?: Record<string, number> | null;
 }
 
+/** A snapshot's totals without its breakdowns: what a series over many days needs. */
+export type SnapshotTotals = Omit<SnapshotRow, "assetBreakdown" | "liabilityBreakdown">;
+
 /** The seed's NetWorthSnapshot model: every amount exact Money (a JSON number on output). */
 export function snapshotModel(row: SnapshotRow) {
   // In the models' key order, not JSONB's.

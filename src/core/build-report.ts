@@ -4,7 +4,12 @@
  * SQL and the rules stay testable on their own.
  */
 
-import { type SnapshotModel, type SnapshotRow, snapshotModel } from "./buckets.js";
+import {
+  type SnapshotModel,
+  type SnapshotRow,
+  type SnapshotTotals,
+  snapshotModel,
+} from "./buckets.js";
 import { addDays, daysBetween } from "./dates.js";
 import { type MissingRate, missingRates } from "./incomplete.js";
 import { Money } from "./money.js";
@@ -45,8 +50,10 @@ export interface AccountMove {
 export interface ReportReader {
   /** The first and last snapshot dates, or null when there are none. */
   snapshotSpan(): Promise<{ first: string; last: string } | null>;
-  /** The snapshots dated from..to, ascending by date. */
-  snapshots(from: string, to: string): Promise<readonly SnapshotRow[]>;
+  /** The snapshots dated from..to, ascending by date: their totals (a series of many days). */
+  snapshots(from: string, to: string): Promise<readonly SnapshotTotals[]>;
+  /** The whole snapshot of one day, breakdowns included, or null when there is none. */
+  snapshot(date: string): Promise<SnapshotRow | null>;
   /** The accounts whose balance moved most between from and to, largest move first. */
   accountMoves(from: string, to: string, limit: number): Promise<readonly AccountMove[]>;
 }
@@ -103,7 +110,9 @@ export async function buildReport(reader: ReportReader, range: ReportRange): Pro
   const interval = range.interval ?? defaultInterval(from, to);
   const earliest = [from, ...CHANGE_WINDOWS.map((w) => windowStart(to, w))].sort()[0] as string;
   const snapshots = await reader.snapshots(earliest, to);
-  const current = snapshots.at(-1);
+  const last = snapshots.at(-1);
+  // The breakdown is read for the last day alone, not for every day of the series.
+  const current = last ? ((await reader.snapshot(last.date)) ?? undefined) : undefined;
   const inRange = snapshots.filter((s) => s.date >= from);
   const [atFrom] = pointsAt(snapshots, [from]);
   const at = (date: string) => pointsAt(snapshots, [date])[0];

@@ -11,6 +11,7 @@ import {
   LIABILITY_BUCKETS,
   type LiabilityBucket,
   type SnapshotRow,
+  type SnapshotTotals,
 } from "./buckets.js";
 import { addDays, addMonths, compareDates, daysBetween, lastDayOfMonth } from "./dates.js";
 import { Money } from "./money.js";
@@ -113,12 +114,12 @@ export function periodEnds(from: string, to: string, interval: Interval): string
 }
 
 /** The index of the latest snapshot dated on or before `date`, or -1. */
-function latestIndex(snapshots: readonly SnapshotRow[], date: string): number {
+function latestIndex(snapshots: readonly SnapshotTotals[], date: string): number {
   let low = 0;
   let high = snapshots.length;
   while (low < high) {
     const middle = (low + high) >>> 1;
-    if ((snapshots[middle] as SnapshotRow).date <= date) low = middle + 1;
+    if ((snapshots[middle] as SnapshotTotals).date <= date) low = middle + 1;
     else high = middle;
   }
   return low - 1;
@@ -130,7 +131,7 @@ function latestIndex(snapshots: readonly SnapshotRow[], date: string): number {
  * rather than shown as a zero net worth that never was.
  */
 export function pointsAt(
-  snapshots: readonly SnapshotRow[],
+  snapshots: readonly SnapshotTotals[],
   dates: readonly string[],
 ): SeriesPoint[] {
   const points: SeriesPoint[] = [];
@@ -147,7 +148,7 @@ export function pointsAt(
   return points;
 }
 
-function netWorthCents(value: SnapshotRow | SeriesPoint): bigint {
+function netWorthCents(value: SnapshotTotals | SeriesPoint): bigint {
   return typeof value.netWorth === "string"
     ? Money.fromDecimal(value.netWorth).cents
     : value.netWorth.cents;
@@ -159,8 +160,8 @@ function netWorthCents(value: SnapshotRow | SeriesPoint): bigint {
  * either side is missing: no history that far back is not a change of zero.
  */
 export function changeBetween(
-  before: SnapshotRow | SeriesPoint | undefined,
-  after: SnapshotRow | SeriesPoint | undefined,
+  before: SnapshotTotals | SeriesPoint | undefined,
+  after: SnapshotTotals | SeriesPoint | undefined,
 ): Change | null {
   if (before === undefined || after === undefined) return null;
   const base = netWorthCents(before);

@@ -9,13 +9,14 @@ import { type CurrencyEffect, currencyEffect } from "../core/currency-effect.js"
 import { accountMoves } from "./accounts.js";
 import type { Database } from "./connection.js";
 import { balancesOnDays, pairFractions } from "./rates.js";
-import { CARRY_DAYS, readSnapshots, snapshotSpan } from "./snapshots.js";
+import { CARRY_DAYS, readLatestSnapshot, readSnapshotTotals, snapshotSpan } from "./snapshots.js";
 
 /** The report's reads for one user, on a transaction scoped to that user. */
 export function reportReader(tx: TransactionSql, userId: string): ReportReader {
   return {
     snapshotSpan: () => snapshotSpan(tx, userId),
-    snapshots: (from, to) => readSnapshots(tx, userId, from, to),
+    snapshots: (from, to) => readSnapshotTotals(tx, userId, from, to),
+    snapshot: (date) => readLatestSnapshot(tx, userId, date, date),
     accountMoves: (from, to, limit) => accountMoves(tx, from, to, limit),
   };
 }

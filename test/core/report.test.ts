@@ -309,3 +309,32 @@ describe("the series", () => {
     );
   });
 });
+
+describe("buildReport's reads", () => {
+  it("reads the series as totals and the breakdowns of the last day alone", async () => {
+    const { buildReport } = await import("../../src/core/build-report.js");
+    const days = Array.from({ length: 400 }, (_, i) => addDays("2025-01-01", i));
+    const full = days.map((d, i) => row(d, { cash: `${1000 + i}.00` }, { credit_card: "10.00" }));
+    const asked: string[] = [];
+    const report = await buildReport(
+      {
+        snapshotSpan: async () => ({ first: days[0] as string, last: days.at(-1) as string }),
+        // Totals only, as readSnapshotTotals gives them: no breakdown to lean on.
+        snapshots: async (from, to) =>
+          full
+            .filter((s) => s.date >= from && s.date <= to)
+            .map(({ assetBreakdown: _a, liabilityBreakdown: _l, ...totals }) => totals),
+        snapshot: async (date) => {
+          asked.push(date);
+          return full.find((s) => s.date === date) ?? null;
+        },
+        accountMoves: async () => [],
+      },
+      { to: days.at(-1) as string },
+    );
+    expect(asked).toEqual([days.at(-1)]);
+    expect(report.current?.assetBreakdown.cash.toString()).toBe("1399.00");
+    expect(report.breakdown?.assets.find((b) => b.bucket === "cash")).toBeDefined();
+    expect(report.changes.range?.amount.toString()).toBe("399.00");
+  });
+});
