@@ -26,6 +26,15 @@ async function seedUser(db: Database, email: string) {
       VALUES (${userId}, '2026-01-01', 100.10, 0, 100.10, '{}', '{}')`;
     await tx`INSERT INTO data_refresh_logs (user_id, plaid_item_id, refresh_type)
       VALUES (${userId}, ${item?.id as string}, 'manual')`;
+    // The valuation tables (issues 11, 12) and the user's own exchange rates (issue 13).
+    await tx`INSERT INTO account_valuations (account_id, user_id, method, start_date, basis, rate,
+        floor_value) VALUES (${account?.id as string}, ${userId}, 'depreciation', '2026-01-01', 100.10, 15, 0)`;
+    await tx`INSERT INTO account_holdings (account_id, user_id, kind, asset, quantity, start_date)
+      VALUES (${account?.id as string}, ${userId}, 'coin', 'bitcoin', 0.5, '2026-01-01')`;
+    await tx`INSERT INTO valuation_lookups (account_id, user_id, date, value, source)
+      VALUES (${account?.id as string}, ${userId}, '2026-01-01', 100.10, 'rentcast')`;
+    await tx`INSERT INTO user_exchange_rates (user_id, base, quote, date, rate)
+      VALUES (${userId}, 'EUR', 'USD', '2026-01-01', 1.0850)`;
     return { userId, accountId: account?.id as string, itemId: item?.id as string };
   });
 }
@@ -119,6 +128,69 @@ const CROSS_USER: Record<string, (me: Seeded, other: Seeded) => [string, unknown
   "data_refresh_logs.user_id": (_me, other) => [
     ["INSERT INTO data_refresh_logs (user_id, refresh_type) VALUES ($1, 'manual')", [other.userId]],
   ],
+  "account_valuations.account_id": (me, other) => [
+    [
+      `INSERT INTO account_valuations (account_id, user_id, method, start_date, basis, rate)
+       VALUES ($1, $2, 'appreciation', '2026-01-01', 1, 3)`,
+      [other.accountId, me.userId],
+    ],
+    [
+      "UPDATE account_valuations SET account_id = $2 WHERE account_id = $1",
+      [me.accountId, other.accountId],
+    ],
+  ],
+  // Price indexes are shared reference data (no owner): any user's method may follow any index.
+  "account_valuations.index_name": () => [],
+  "account_valuations.user_id": (me, other) => [
+    [
+      "UPDATE account_valuations SET user_id = $2 WHERE account_id = $1",
+      [me.accountId, other.userId],
+    ],
+  ],
+  "account_holdings.account_id": (me, other) => [
+    [
+      `INSERT INTO account_holdings (account_id, user_id, kind, asset, quantity, start_date)
+       VALUES ($1, $2, 'coin', 'ethereum', 1, '2026-01-01')`,
+      [other.accountId, me.userId],
+    ],
+    [
+      "UPDATE account_holdings SET account_id = $2 WHERE account_id = $1",
+      [me.accountId, other.accountId],
+    ],
+  ],
+  "account_holdings.user_id": (me, other) => [
+    [
+      `INSERT INTO account_holdings (account_id, user_id, kind, asset, quantity, start_date)
+       VALUES ($1, $2, 'coin', 'ethereum', 1, '2026-01-01')`,
+      [me.accountId, other.userId],
+    ],
+  ],
+  "valuation_lookups.account_id": (me, other) => [
+    [
+      `INSERT INTO valuation_lookups (account_id, user_id, date, value, source)
+       VALUES ($1, $2, '2026-02-01', 1, 'rentcast')`,
+      [other.accountId, me.userId],
+    ],
+    [
+      "UPDATE valuation_lookups SET account_id = $2 WHERE account_id = $1",
+      [me.accountId, other.accountId],
+    ],
+  ],
+  "valuation_lookups.user_id": (me, other) => [
+    [
+      `INSERT INTO valuation_lookups (account_id, user_id, date, value, source)
+       VALUES ($1, $2, '2026-02-01', 1, 'rentcast')`,
+      [me.accountId, other.userId],
+    ],
+  ],
+  "user_exchange_rates.user_id": (me, other) => [
+    [
+      `INSERT INTO user_exchange_rates (user_id, base, quote, date, rate)
+       VALUES ($1, 'GBP', 'USD', '2026-01-01', 1.25)`,
+      [other.userId],
+    ],
+    ["UPDATE user_exchange_rates SET user_id = $2 WHERE user_id = $1", [me.userId, other.userId]],
+  ],
 };
 
 const USER_TABLES = [
@@ -131,6 +203,10 @@ const USER_TABLES = [
   "net_worth_snapshots",
   "data_refresh_logs",
   "audit_log",
+  "account_valuations",
+  "account_holdings",
+  "valuation_lookups",
+  "user_exchange_rates",
 ];
 
 for (const kind of DATABASE_KINDS) {
@@ -225,11 +301,15 @@ for (const kind of DATABASE_KINDS) {
         await db.sql`SELECT DISTINCT table_name FROM audit_log WHERE user_id = ${a.userId}`;
       expect(tables.map((r) => r.tableName).sort()).toEqual([
         "account_balances",
+        "account_holdings",
+        "account_valuations",
         "accounts",
         "manual_assets",
         "plaid_items",
+        "user_exchange_rates",
         "user_sessions",
         "users",
+        "valuation_lookups",
       ]);
       // Secrets never enter the trail.
       const secrets = await db.sql`SELECT 1 FROM audit_log
