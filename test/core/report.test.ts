@@ -314,7 +314,7 @@ describe("buildReport's reads", () => {
   it("reads the series as totals and the breakdowns of the last day alone", async () => {
     const { buildReport } = await import("../../src/core/build-report.js");
     const days = Array.from({ length: 400 }, (_, i) => addDays("2025-01-01", i));
-    const full = days.map((d, i) => row(d, { cash: `${1000 + i}.00` }, { credit_card: "10.00" }));
+    const full = days.map((d, i) => row(d, { cash: `${1000 + i}.00` }, { creditCards: "10.00" }));
     const asked: string[] = [];
     const report = await buildReport(
       {
