@@ -24,10 +24,14 @@ function storedType(type: string): string {
   return TYPES.has(type) ? type : "other";
 }
 
-/** The refresh log's note for accounts left out for their currency, or null when none was. */
+/**
+ * The refresh log's note for accounts left out for their currency, or null when none was: an
+ * unknown code, or an unofficial one (crypto) that is not kept, since a balance here has two
+ * decimals and 0.12345678 BTC would be stored as 0.12.
+ */
 export function skippedNote(skipped: readonly { name: string; currency: string }[]): string | null {
   if (skipped.length === 0) return null;
-  return `skipped accounts in a currency without rates: ${skipped.map((s) => `${s.name} (${s.currency})`).join(", ")}`;
+  return `skipped accounts in a currency networth cannot keep exactly (unofficial or unknown code): ${skipped.map((s) => `${s.name} (${s.currency})`).join(", ")}`;
 }
 
 /**

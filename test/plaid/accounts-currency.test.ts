@@ -43,7 +43,7 @@ describe("Plaid accounts in any currency", () => {
     const { usd: none, skipped } = plaidAccounts(input);
     expect(none).toEqual([]);
     expect(skippedNote(skipped)).toBe(
-      "skipped accounts in a currency without rates: Wallet (BTC), Odd (QQQ), Doge (DOGE)",
+      "skipped accounts in a currency networth cannot keep exactly (unofficial or unknown code): Wallet (BTC), Odd (QQQ), Doge (DOGE)",
     );
     const { usd: kept } = plaidAccounts(input, (code) => code === "BTC");
     expect(kept.map((a) => [a.name, a.currency])).toEqual([["Wallet", "BTC"]]);
