@@ -25,6 +25,7 @@ import { currencyRows } from "./currencies.js";
 import { analyze, generateDailyHistory } from "./data.js";
 import { durabilityRows } from "./durability.js";
 import { ALL_USERS, allUsersRows, userRows } from "./engine.js";
+import { hledgerRows } from "./hledger.js";
 import { type BenchRow, formatTable, progress, timed } from "./lib.js";
 import { marketRows } from "./market.js";
 import { cliEnv, IMPORT, importRow, login, reportRow } from "./processes.js";
@@ -168,6 +169,7 @@ async function embeddedRows(from: string, to: string) {
   setup.embeddedLoginCreateMs = Math.round(login("bench@example.com", env).ms);
   rows.push(importRow("embedded", env, importHome, to));
   rows.push(...(await durabilityRows()));
+  rows.push(...(await hledgerRows()));
   return { rows, setup };
 }
 
@@ -193,6 +195,7 @@ const ORDER = [
   "16b",
   "16d",
   "16e",
+  "16f",
 ];
 const byRow = (a: BenchRow, b: BenchRow) =>
   ORDER.indexOf(a.num) - ORDER.indexOf(b.num) ||
