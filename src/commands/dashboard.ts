@@ -61,7 +61,12 @@ export function dashboardLoaders(run: UserRun, deps: DashboardDeps = {}): Dashbo
     report: (range) => {
       const today = live.today;
       return retried((db) =>
-        userReport(db, user.id, { from: rangeStart(today, range), to: today, interval: "day" }),
+        userReport(db, user.id, {
+          from: rangeStart(today, range),
+          to: today,
+          interval: "day",
+          currency: user.preferences.currency || "USD",
+        }),
       );
     },
     accounts: () =>

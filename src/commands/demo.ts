@@ -24,7 +24,10 @@ export function demoCommand(app: App): Command {
         const first = await seedDemo(tx, user.id, today);
         await refreshSnapshots(tx, { userId: user.id }, first, today);
       });
-      const report = await userReport(db, user.id, { to: today });
+      const report = await userReport(db, user.id, {
+        to: today,
+        currency: user.preferences.currency || "USD",
+      });
       if (out.json) {
         out.result(report);
         return;

@@ -61,7 +61,10 @@ export function reportCommand(app: App): Command {
       const { report, effect, from, to } =
         input.csv || (out.json && !explain)
           ? {
-              report: await userReport(run.db, run.user.id, reportRange(run, input)),
+              report: await userReport(run.db, run.user.id, {
+                ...reportRange(run, input),
+                currency: mine,
+              }),
               effect: null,
               from: "",
               to: "",
@@ -78,7 +81,8 @@ export function reportCommand(app: App): Command {
           balances: new Money(a.balances),
           rates: new Money(a.rates),
         })),
-        leftOut: effect.leftOut,
+        coverage: new Money(effect.coverage),
+        leftOut: effect.leftOut.map((a) => ({ ...a, coverage: new Money(a.coverage) })),
       };
       if (out.json) out.result(explain ? { ...report, currencyEffect: effectJson } : report);
       else if (input.csv) {
@@ -102,7 +106,12 @@ export function reportCommand(app: App): Command {
           out.line(
             `Currency effect ${from} to ${to}: ${money(effect.change)} = balances ${money(effect.balances)} + exchange rates ${money(effect.rates)}` +
               (effect.leftOut.length > 0
-                ? ` (left out, no rate: ${effect.leftOut.map((a) => `${a.name} (${a.currency})`).join(", ")})`
+                ? ` + counted at one end only ${money(effect.coverage)} (no rate on ${effect.leftOut
+                    .map(
+                      (a) =>
+                        `${a.missing === "both" ? "either day" : a.missing === "from" ? from : to}: ${escapeForTerminal(a.name)} (${a.currency})`,
+                    )
+                    .join(", ")})`
                 : ""),
           );
           if (explain) {

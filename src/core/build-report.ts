@@ -41,6 +41,11 @@ export interface AccountMove {
   after: string | null;
   /** after - before, as a decimal string (a missing value counts as 0). */
   change: string;
+  /**
+   * What the move did to net worth in the user's currency, as cents (each end converted at its
+   * day's rate, as the snapshots do); absent when the account is in the user's currency.
+   */
+  effect?: bigint;
 }
 
 /**
@@ -54,7 +59,10 @@ export interface ReportReader {
   snapshots(from: string, to: string): Promise<readonly SnapshotTotals[]>;
   /** The whole snapshot of one day, breakdowns included, or null when there is none. */
   snapshot(date: string): Promise<SnapshotRow | null>;
-  /** The accounts whose balance moved most between from and to, largest move first. */
+  /**
+   * The accounts whose move between from and to did most to net worth (in the user's
+   * currency), largest first; an account without a rate it needs is not among them.
+   */
   accountMoves(from: string, to: string, limit: number): Promise<readonly AccountMove[]>;
 }
 
@@ -63,7 +71,10 @@ export interface Report {
   from: string;
   to: string;
   interval: Interval;
-  /** The currency of every amount but the movers' (the user's, as the snapshots were made). */
+  /**
+   * The currency of every amount but the movers' before, after and change, which are in the
+   * account's own (the user's, as the snapshots were made); a mover's effect is in it too.
+   */
   currency: string;
   /** Pairs without a rate on some days of the range: their accounts are left out then. */
   missingRates: MissingRate[];
@@ -75,7 +86,7 @@ export interface Report {
     id: string;
     name: string;
     side: string;
-    /** The account's currency: the mover's amounts are in it. */
+    /** The account's currency: before, after and change are in it (effect: the report's). */
     currency: string;
     before: Money | null;
     after: Money | null;
@@ -148,7 +159,12 @@ export async function buildReport(reader: ReportReader, range: ReportRange): Pro
         after: Money.nullable(m.after),
         change,
         // What the move did to net worth: a liability going up takes it down.
-        effect: m.side === "liability" ? new Money(-change.cents) : change,
+        effect:
+          m.effect !== undefined
+            ? new Money(m.effect)
+            : m.side === "liability"
+              ? new Money(-change.cents)
+              : change,
       };
     }),
   };

@@ -179,14 +179,15 @@ export async function deleteAccount(tx: TransactionSql, id: string): Promise<str
 }
 
 /**
- * The accounts whose balance moved most between `from` and `to` (by size of the move), read
- * from balances with one index lookup per account and date.
+ * The accounts whose balance moved most between `from` and `to` (by size of the move in their
+ * own currencies; every one of them when `limit` is null), read from balances with one index
+ * lookup per account and date.
  */
 export async function accountMoves(
   tx: TransactionSql,
   from: string,
   to: string,
-  limit: number,
+  limit: number | null,
 ): Promise<AccountMove[]> {
   return tx<AccountMove[]>`
     SELECT a.id, a.name, (account_bucket(a.category)).side AS side, a.currency::text AS currency,

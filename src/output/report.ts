@@ -99,7 +99,7 @@ export function renderReport(out: Output, report: Report, format: DateFormat): v
           m.name,
           m.before ? formatAmount(m.before.cents, m.currency) : "",
           m.after ? formatAmount(m.after.cents, m.currency) : "",
-          signedAmount(m.effect.cents, m.currency),
+          signedAmount(m.effect.cents, report.currency),
         ]),
         ["left", "right", "right", "right"],
       ),

@@ -145,9 +145,21 @@ for (const kind of DATABASE_KINDS) {
         expect(text.stdout).toContain(`Incomplete: ${line}`);
         expect(text.stdout).toContain("Net worth $1,562.30");
         // A foreign account: the default report has the currency effect's line.
+        // Sparkonto has no rate on 02-26, so only the end counts it: that is the third part,
+        // and the parts add up to the snapshots' change (500.00 to 1,562.30).
         expect(text.stdout).toMatch(
-          /^Currency effect 2025-02-26 to 2025-03-05: \$0\.00 = balances \$0\.00 \+ exchange rates \$0\.00 \(left out, no rate: Sparkonto \(EUR\)\)$/m,
+          /^Currency effect 2025-02-26 to 2025-03-05: \+\$1,062\.30 = balances \$0\.00 \+ exchange rates \$0\.00 \+ counted at one end only \+\$1,062\.30 \(no rate on 2025-02-26: Sparkonto \(EUR\)\)$/m,
         );
+        const wide = json<{
+          changes: { range: { amount: number } };
+          currencyEffect: { change: number; coverage: number; leftOut: unknown[] };
+        }>(await run("report", "--from", "2025-02-26", "--explain-currency", "--json"));
+        expect(wide.currencyEffect.change).toBe(wide.changes.range.amount);
+        expect(wide.currencyEffect).toMatchObject({
+          change: 1062.3,
+          coverage: 1062.3,
+          leftOut: [{ name: "Sparkonto", currency: "EUR", missing: "from", coverage: 1062.3 }],
+        });
         const explained = json<{ currencyEffect: Record<string, unknown> }>(
           await run("report", "--from", "2025-02-28", "--explain-currency", "--json"),
         );

@@ -79,7 +79,7 @@ for (const kind of DATABASE_KINDS) {
       );
       expect(stored).toHaveLength(1);
       // `networth report` with no options: its change windows are the dashboard's ranges.
-      const report = await userReport(db, run.user.id, { to: today });
+      const report = await userReport(db, run.user.id, { to: today, currency: "USD" });
       for (const window of CHANGE_WINDOWS) {
         const range = (await loaders.report(window)).changes.range;
         expect(range, window).toEqual(report.changes[window]);
