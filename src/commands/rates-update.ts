@@ -2,8 +2,8 @@ import type { Sql, TransactionSql } from "postgres";
 import type { RateRow } from "../core/currency.js";
 import { planRateRequests } from "../core/rate-plan.js";
 import type { Database } from "../db/connection.js";
-import { rateNeeds, rateSpans, storeRates } from "../db/rates.js";
-import { CARRY_DAYS, refreshSnapshots } from "../db/snapshots.js";
+import { publishRates, rateNeeds, rateSpans } from "../db/rates.js";
+import { CARRY_DAYS } from "../db/snapshots.js";
 import type { Output } from "../output/output.js";
 import { fetchRates, frankfurterUrl } from "../providers/frankfurter.js";
 
@@ -70,13 +70,8 @@ export async function updateRates(
     );
     rows.push(...(await fetchRates({ baseUrl }, request.quotes, request.from, request.to)));
   }
-  const stored = await inScope(db, scope, async (tx) => {
-    const result = await storeRates(tx, rows, "frankfurter");
-    if (result.earliest !== null && result.earliest <= today) {
-      await refreshSnapshots(tx, scope, result.earliest, today);
-    }
-    return result;
-  });
+  // The rates are everyone's: every user's snapshots follow, not only the scope's.
+  const stored = await publishRates(db, rows, "frankfurter", today);
   return {
     requests: plan.requests.length,
     fetched: rows.length,

@@ -15,9 +15,9 @@ import {
   clearOwnRates,
   ownRates,
   pairRates,
+  publishRates,
   rateCoverage,
   setOwnRates,
-  storeRates,
 } from "../db/rates.js";
 import { CARRY_DAYS } from "../db/snapshots.js";
 import { UsageError, UserError } from "../errors.js";
@@ -159,12 +159,8 @@ export function ratesCommand(app: App): Command {
       const rows = parseEcbCsv(readText(file));
       const run = await userRun(app, cmd);
       const out = app.output(input);
-      const result = await run.db.asUser(run.user.id, async (tx) => {
-        const stored = await storeRates(tx, rows, "ecb");
-        // Your snapshots follow now; other users' on their next refresh from that day.
-        await refreshFrom(tx, run, stored.earliest);
-        return stored;
-      });
+      // Every user's snapshots follow in the same transaction: the rates are shared.
+      const result = await publishRates(run.db, rows, "ecb", run.today);
       const dates = rows.map((r) => r.date).sort();
       const quotes = [...new Set(rows.map((r) => r.quote))].sort();
       const summary = {

@@ -6,7 +6,8 @@
 
 import type { Sql, TransactionSql } from "postgres";
 import type { RateRow } from "../core/currency.js";
-import { PIVOT } from "./snapshots.js";
+import type { Database } from "./connection.js";
+import { PIVOT, refreshSnapshots } from "./snapshots.js";
 
 type Tx = Sql | TransactionSql;
 
@@ -59,6 +60,27 @@ export async function storeRates(
     unchanged: rows.length - added - changed,
     earliest: row?.earliest ?? null,
   };
+}
+
+/**
+ * Stores published rates and refreshes every user's snapshots from the first day that changed
+ * through `today`, in one transaction on the system connection: the rates are shared, so a rate
+ * one user's command brings in changes the totals of everyone with an account in its currency,
+ * and no user's history may keep a day counted without (or at) a rate that has since changed.
+ */
+export async function publishRates(
+  db: Database,
+  rows: readonly RateRow[],
+  source: RateSource,
+  today: string,
+): Promise<StoreResult> {
+  return db.sql.begin(async (tx) => {
+    const stored = await storeRates(tx, rows, source);
+    if (stored.earliest !== null && stored.earliest <= today) {
+      await refreshSnapshots(tx, { allUsers: true }, stored.earliest, today);
+    }
+    return stored;
+  });
 }
 
 /** The currencies rates exist for: the pivot and every quote stored. */
