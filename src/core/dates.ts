@@ -106,6 +106,11 @@ export function isIsoDate(text: string): boolean {
  * An unknown zone is a UsageError, since it comes from user configuration.
  */
 export function todayIn(timeZone?: string, now: Date = new Date()): string {
+  if (timeZone === undefined) {
+    // The process's own zone: Date's local fields are in it, and reading them does not load
+    // ICU's data as a first Intl formatter does (~20 ms of a short command, issue 16).
+    return toIso({ year: now.getFullYear(), month: now.getMonth() + 1, day: now.getDate() });
+  }
   let formatter: Intl.DateTimeFormat;
   try {
     formatter = new Intl.DateTimeFormat("en-CA", {

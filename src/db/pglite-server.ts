@@ -203,24 +203,43 @@ class Connection {
     if (this.running) return;
     this.running = true;
     try {
-      for (let message = this.queue.shift(); message; message = this.queue.shift()) {
+      for (let first = this.queue.shift(); first; first = this.queue.shift()) {
         if (this.gone) return;
-        const type = message[0];
-        if (type === 0x58) {
+        if (first[0] === 0x58) {
           // Terminate: the client leaves; close() ends what it left open.
           this.socket.end();
           return;
         }
+        // One exchange in one call: a message and those queued after it, through the first
+        // Sync or simple Query (postgres.js sends Parse, Bind, Describe, Execute and Sync in
+        // one write). PostgreSQL reads them in order as from a socket; one call instead of five
+        // and one write of the answer instead of one per message (issue 16: attached commands).
+        const batch = [first];
+        let last = first;
+        while (this.isTyped(last) && last[0] !== 0x53 && last[0] !== 0x51) {
+          const next = this.queue[0];
+          if (next === undefined || next[0] === 0x58) break;
+          batch.push(next);
+          this.queue.shift();
+          last = next;
+        }
+        const message = batch.length === 1 ? first : Buffer.concat(batch);
+        const type = last[0];
         await this.server.acquire(this);
         if (this.gone) return;
         this.unsynced = true;
-        await this.server.exec(message, (data) => {
-          // A copy: the bytes are a view of PGlite's memory, reused before the write is done.
-          if (!this.gone && data.length > 0 && this.socket.writable)
-            this.socket.write(Buffer.from(data));
-        });
+        this.socket.cork();
+        try {
+          await this.server.exec(message, (data) => {
+            // A copy: the bytes are a view of PGlite's memory, reused before the write is done.
+            if (!this.gone && data.length > 0 && this.socket.writable)
+              this.socket.write(Buffer.from(data));
+          });
+        } finally {
+          this.socket.uncork();
+        }
         // The exchange ends at a Sync, a simple Query or the startup, outside a transaction.
-        const boundary = type === 0x53 || type === 0x51 || !this.isTyped(message);
+        const boundary = type === 0x53 || type === 0x51 || !this.isTyped(last);
         if (boundary) this.unsynced = false;
         if (boundary && !this.server.db.isInTransaction()) this.server.release(this);
       }

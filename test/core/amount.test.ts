@@ -136,6 +136,20 @@ describe("formatAmount", () => {
     expect(formatAmount(-5n, "GBP")).toBe("-£0.05");
     expect(formatAmount(100n, "CHF")).toBe("CHF 1.00");
     expect(formatAmount(100n, "not a code")).toBe("not a code 1.00");
+    expect(formatAmount(100n, "CAD")).toBe("CA$1.00");
+    expect(formatAmount(100n, "XOF")).toBe("F\u202fCFA 1.00");
+    expect(formatAmount(100n, "toString")).toBe("toString 1.00");
+  });
+
+  it("shows each code as en-US's currency format does (the table is that of Node 20's ICU)", () => {
+    for (const code of Intl.supportedValuesOf("currency")) {
+      const symbol =
+        new Intl.NumberFormat("en-US", { style: "currency", currency: code })
+          .formatToParts(0)
+          .find((part) => part.type === "currency")?.value ?? code;
+      const prefix = /\p{L}$/u.test(symbol) ? `${symbol} ` : symbol;
+      expect([code, formatAmount(100n, code)]).toEqual([code, `${prefix}1.00`]);
+    }
   });
 });
 

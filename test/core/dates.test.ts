@@ -42,6 +42,26 @@ describe("todayIn", () => {
     expect(todayIn(undefined, instant)).toBe(todayIn(zone, instant));
   });
 
+  it("reads the process's zone (TZ) as Intl does, on either side of midnight there", () => {
+    const saved = process.env.TZ;
+    try {
+      for (const zone of ["America/Los_Angeles", "Pacific/Kiritimati", "Asia/Kolkata", "UTC"]) {
+        process.env.TZ = zone;
+        for (const at of ["2024-02-29T07:59:59Z", "2024-02-29T08:00:00Z", "2024-12-31T10:30:00Z"]) {
+          const instant = new Date(at);
+          expect([zone, at, todayIn(undefined, instant)]).toEqual([
+            zone,
+            at,
+            todayIn(zone, instant),
+          ]);
+        }
+      }
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
+  });
+
   it("rejects an unknown zone with a UsageError", () => {
     const error = errorOf(() => todayIn("Mars/Olympus_Mons", instant));
     expect(error).toBeInstanceOf(UsageError);
