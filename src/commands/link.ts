@@ -85,8 +85,7 @@ function linkTokenRequest(userId: string, webhook: string | undefined, accessTok
 }
 
 function report(out: Output, verb: string, outcome: LinkOutcome): void {
-  for (const s of outcome.skipped)
-    out.warn(`skipped ${s.name}: its currency is ${s.currency}, and networth tracks USD only`);
+  for (const s of outcome.skipped) out.warn(`skipped ${s.name} (${s.currency}): ${s.reason}`);
   if (out.json) {
     out.result({
       item: {

@@ -53,6 +53,12 @@ export interface PlaidAccountInput {
   current: bigint | null;
   available: bigint | null;
   limit: bigint | null;
+  /**
+   * A coin account (Plaid gave only an unofficial code, e.g. BTC): stored in USD, the prices'
+   * currency, as the digital asset it is, holding `quantity` (exact decimal text; null when
+   * Plaid gave none) of the CoinGecko coin `asset`. Its value is the holdings method's.
+   */
+  coin?: { readonly code: string; readonly asset: string; readonly quantity: string | null };
 }
 
 /** Inserts a newly linked item; the token arrives already encrypted. Returns its id. */
@@ -79,7 +85,7 @@ export async function insertItem(
 /**
  * Adds the accounts Plaid returned that are not stored yet and refreshes the names and masks of
  * those that are; category comes from account_type_config (the one mapping), falling back to
- * the type's `other` row. Returns the ids of the accounts by Plaid account id.
+ * the type's `other` row; a coin account is a digital asset whatever type Plaid gives it. Returns the ids of the accounts by Plaid account id.
  */
 export async function upsertPlaidAccounts(
   tx: TransactionSql,
@@ -97,6 +103,7 @@ export async function upsertPlaidAccounts(
       SELECT ${userId}, ${itemRowId}, ${a.plaidAccountId}, ${a.name}, ${a.officialName},
              ${a.type}::account_type, ${subtype},
              COALESCE(
+               ${a.coin ? "digital_asset" : null}::account_category,
                (SELECT category FROM account_type_config WHERE type = ${a.type} AND subtype = ${subtype}),
                (SELECT category FROM account_type_config WHERE type = ${a.type} AND subtype = 'other')),
              FALSE, ${institutionName}, ${a.mask}, ${a.currency ?? "USD"}

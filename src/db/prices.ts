@@ -92,6 +92,23 @@ export async function latestPrices(
   return new Map(rows.map((r) => [r.asset, { date: r.date, price: trim(r.price) }]));
 }
 
+/**
+ * The assets among these with a real USD price (not the demo's) dated on or before `date`:
+ * the coins a Plaid account may be kept in (src/plaid/accounts.ts).
+ */
+export async function pricedAssets(
+  tx: TransactionSql | Sql,
+  assets: readonly string[],
+  date: string,
+): Promise<Set<string>> {
+  if (assets.length === 0) return new Set();
+  const rows = await tx<{ asset: string }[]>`
+    SELECT DISTINCT asset FROM prices
+    WHERE currency = ${CURRENCY} AND asset = ANY(${tx.array([...assets])}::text[])
+      AND date <= ${date}::date AND source <> 'demo'`;
+  return new Set(rows.map((r) => r.asset));
+}
+
 /** The stored prices, filtered, in asset and date order. */
 export async function listPrices(
   tx: TransactionSql | Sql,

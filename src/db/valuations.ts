@@ -216,6 +216,23 @@ export async function deleteGenerated(
   return row ?? { deleted: 0, earliest: null };
 }
 
+/**
+ * Makes the account's generated values dated before `before` its own ('plaid'): a Plaid coin
+ * account's past, valued at the quantity Plaid gave then, kept when the quantity changes
+ * (src/plaid/coins.ts) instead of being recomputed at the new one. Returns how many.
+ */
+export async function settleGenerated(
+  tx: TransactionSql,
+  accountId: string,
+  before: string,
+): Promise<number> {
+  const rows = await tx`
+    UPDATE account_balances SET source = 'plaid'
+    WHERE account_id = ${accountId} AND source = 'rule' AND date < ${before}::date
+    RETURNING 1`;
+  return rows.length;
+}
+
 /** The account's own values (every source but 'rule'), by date, in cents. */
 export async function ownValues(
   tx: TransactionSql,

@@ -1,7 +1,10 @@
 import type { AccountBase } from "plaid";
-import { isCurrencyCode, isIsoCurrency } from "../core/currency.js";
+import { isIsoCurrency } from "../core/currency.js";
 import { centsFromDecimal } from "../core/money.js";
+import { coinForCode } from "../core/valuation/coins.js";
+import { decimalText, parseFraction } from "../core/valuation/fraction.js";
 import type { PlaidAccountInput } from "../db/plaid.js";
+import { CURRENCY as PRICE_CURRENCY } from "../db/prices.js";
 
 /**
  * Cents from a Plaid amount. The JSON number arrives as a double; its shortest decimal form
@@ -24,58 +27,135 @@ function storedType(type: string): string {
   return TYPES.has(type) ? type : "other";
 }
 
-/**
- * The refresh log's note for accounts left out for their currency, or null when none was: an
- * unknown code, or an unofficial one (crypto) that is not kept, since a balance here has two
- * decimals and 0.12345678 BTC would be stored as 0.12.
- */
-export function skippedNote(skipped: readonly { name: string; currency: string }[]): string | null {
-  if (skipped.length === 0) return null;
-  return `skipped accounts in a currency networth cannot keep exactly (unofficial or unknown code): ${skipped.map((s) => `${s.name} (${s.currency})`).join(", ")}`;
-}
+/** Decimal places a coin quantity keeps (account_holdings.quantity is NUMERIC(38,18)). */
+const QUANTITY_PLACES = 18n;
 
 /**
- * Plaid's accounts split into those to store, each in the ISO 4217 currency Plaid gives
- * (issue 13: a CAD account is kept, in CAD), and those to warn about: an account with only an
- * unofficial code (crypto) unless `priced(code)` says rates exist for it, or none at all is
- * taken as USD as before.
+ * A coin quantity from Plaid, exact: the JSON number's shortest decimal form ("0.12345678",
+ * "1e-7") is what Plaid sent, read as text, never multiplied as a float. Null when it is not
+ * a number networth can keep exactly: negative, more than 18 decimals, or more than 20 digits
+ * before the point.
+ */
+export function quantityFromPlaid(value: number): string | null {
+  if (!Number.isFinite(value) || value < 0) return null;
+  const f = parseFraction(String(value));
+  if (!f) return null;
+  const scaled = f.n * 10n ** QUANTITY_PLACES;
+  if (scaled % f.d !== 0n || f.n / f.d >= 10n ** 20n) return null;
+  return decimalText(f, Number(QUANTITY_PLACES));
+}
+
+/** An account left out, and why (the refresh log's note, `link --json`'s `skipped`). */
+export interface SkippedAccount {
+  readonly name: string;
+  /** The code Plaid gave. */
+  readonly currency: string;
+  readonly reason: string;
+}
+
+/** The refresh log's note for accounts left out for their currency, or null when none was. */
+export function skippedNote(skipped: readonly SkippedAccount[]): string | null {
+  if (skipped.length === 0) return null;
+  return `skipped accounts networth cannot keep exactly: ${skipped.map((s) => `${s.name} (${s.currency}: ${s.reason})`).join(", ")}`;
+}
+
+/** True for a kept account Plaid gave no balance for (nor, for a coin account, a quantity). */
+export function noBalance(a: PlaidAccountInput): boolean {
+  return a.coin ? a.coin.quantity === null : a.current === null;
+}
+
+/** The refresh log's note for coin accounts not valued today, or null. */
+export function unvaluedNote(unvalued: readonly { name: string; reason: string }[]): string | null {
+  if (unvalued.length === 0) return null;
+  return `not valued today yet (networth revalue fetches the price): ${unvalued.map((u) => `${u.name} (${u.reason})`).join(", ")}`;
+}
+
+/** The coin ids of the accounts that have only an unofficial code: whose prices to look up. */
+export function coinsWanted(accounts: readonly AccountBase[]): string[] {
+  const ids = accounts.flatMap((a) => {
+    if (a.balances.iso_currency_code || !a.balances.unofficial_currency_code) return [];
+    const coin = coinForCode(a.balances.unofficial_currency_code);
+    return coin ? [coin] : [];
+  });
+  return [...new Set(ids)].sort();
+}
+
+const ASSET_TYPES = new Set(["depository", "investment", "other"]);
+
+/**
+ * Plaid's accounts split into those to store and those to warn about. An account keeps the
+ * ISO 4217 currency Plaid gives (issue 13: a CAD account is kept, in CAD), or USD when it gives
+ * none. One with only an unofficial code is a coin account when the code names a coin
+ * (./core/valuation/coins.ts) that has a price stored (`priced`: coin ids), it is an asset,
+ * and its quantity can be kept exactly: it is stored in USD (the prices' currency) holding
+ * that quantity, and valued as holdings are, never at two decimals of coins. Any other is
+ * skipped, with the reason.
  */
 export function plaidAccounts(
   accounts: readonly AccountBase[],
-  priced: (code: string) => boolean = () => false,
+  priced: ReadonlySet<string> = new Set(),
 ): {
-  usd: PlaidAccountInput[];
-  skipped: { name: string; currency: string }[];
+  kept: PlaidAccountInput[];
+  skipped: SkippedAccount[];
 } {
-  const usd: PlaidAccountInput[] = [];
-  const skipped: { name: string; currency: string }[] = [];
+  const kept: PlaidAccountInput[] = [];
+  const skipped: SkippedAccount[] = [];
   for (const a of accounts) {
     const iso = a.balances.iso_currency_code;
     const unofficial = a.balances.unofficial_currency_code;
-    let currency: string;
-    if (iso) {
-      currency = iso.toUpperCase();
-      if (!isIsoCurrency(currency)) {
-        skipped.push({ name: a.name, currency: iso });
-        continue;
-      }
-    } else if (unofficial) {
-      currency = unofficial.toUpperCase();
-      if (!isCurrencyCode(currency) || !priced(currency)) {
-        skipped.push({ name: a.name, currency: unofficial });
-        continue;
-      }
-    } else {
-      currency = "USD";
-    }
-    usd.push({
-      currency,
+    const type = storedType(String(a.type));
+    const base = {
       plaidAccountId: a.account_id,
       name: a.name,
       officialName: a.official_name ?? null,
-      type: storedType(String(a.type)),
+      type,
       subtype: a.subtype ? String(a.subtype) : null,
       mask: a.mask ?? null,
+    };
+    if (!iso && unofficial) {
+      const asset = coinForCode(unofficial);
+      const skip = (reason: string) => skipped.push({ name: a.name, currency: unofficial, reason });
+      if (asset === null) {
+        skip("not a coin networth knows, and no exchange rate");
+        continue;
+      }
+      if (!ASSET_TYPES.has(type)) {
+        skip(`a ${type} account in coins`);
+        continue;
+      }
+      if (!priced.has(asset)) {
+        skip(`no price of ${asset} stored yet`);
+        continue;
+      }
+      const raw = a.balances.current ?? a.balances.available ?? null;
+      const quantity = raw === null ? null : quantityFromPlaid(raw);
+      if (raw !== null && quantity === null) {
+        skip(`${raw} is not a quantity networth can keep exactly`);
+        continue;
+      }
+      kept.push({
+        ...base,
+        currency: PRICE_CURRENCY,
+        // An empty wallet is worth exactly 0 without a price; otherwise its value is the
+        // holdings method's (quantity × the day's price), not Plaid's.
+        current: quantity === "0" ? 0n : null,
+        available: null,
+        limit: null,
+        coin: { code: unofficial.toUpperCase(), asset, quantity },
+      });
+      continue;
+    }
+    let currency = "USD";
+    if (iso) {
+      currency = iso.toUpperCase();
+      if (!isIsoCurrency(currency)) {
+        skipped.push({ name: a.name, currency: iso, reason: "not an ISO 4217 code" });
+        continue;
+      }
+    }
+    kept.push({
+      ...base,
+      currency,
       // For credit and loan accounts a positive current balance is money owed: the same sign
       // convention as a liability here.
       current: centsFromPlaid(a.balances.current ?? a.balances.available),
@@ -83,5 +163,5 @@ export function plaidAccounts(
       limit: centsFromPlaid(a.balances.limit),
     });
   }
-  return { usd, skipped };
+  return { kept, skipped };
 }

@@ -1,4 +1,4 @@
-import type { PlaidApi } from "plaid";
+import type { AccountBase, PlaidApi } from "plaid";
 import type { TransactionSql } from "postgres";
 import { type BalanceInput, writeBalances } from "../db/balances.js";
 import type { Database } from "../db/connection.js";
@@ -9,11 +9,19 @@ import {
   reactivateItem,
   upsertPlaidAccounts,
 } from "../db/plaid.js";
+import { pricedAssets } from "../db/prices.js";
 import { refreshSnapshots } from "../db/snapshots.js";
 import { logRefresh } from "../db/sync.js";
 import { UserError } from "../errors.js";
-import { plaidAccounts, skippedNote } from "./accounts.js";
+import {
+  coinsWanted,
+  plaidAccounts,
+  type SkippedAccount,
+  skippedNote,
+  unvaluedNote,
+} from "./accounts.js";
 import { plaid } from "./client.js";
+import { storeCoins } from "./coins.js";
 import type { Keyring } from "./crypto.js";
 
 /** What linking needs from the world, passed in so tests can hand over fakes. */
@@ -38,7 +46,7 @@ export interface LinkOutcome {
     subtype: string | null;
     mask: string | null;
   }[];
-  skipped: { name: string; currency: string }[];
+  skipped: SkippedAccount[];
 }
 
 /** Today's balance of each stored account (Plaid's cached or real-time values). */
@@ -75,28 +83,38 @@ function described(accounts: readonly PlaidAccountInput[], ids: ReadonlyMap<stri
 
 /**
  * The accounts Link shared: stored (new ones added, known ones updated), with today's
- * balances, and the refresh logged (naming the non-USD accounts left out), in the caller's
- * transaction. Shared by a first link and an update.
+ * balances (a coin account: its holding, valued at the day's price), and the refresh logged
+ * (naming the accounts left out), in the caller's transaction. Shared by a first link and an
+ * update. Returns the earliest date whose value changed.
  */
 async function storeAccounts(
   tx: TransactionSql,
   deps: LinkDeps,
   itemRowId: string,
   institutionName: string,
-  usd: readonly PlaidAccountInput[],
-  skipped: readonly { name: string; currency: string }[],
+  kept: readonly PlaidAccountInput[],
+  skipped: readonly SkippedAccount[],
 ) {
-  const ids = await upsertPlaidAccounts(tx, deps.userId, itemRowId, institutionName, usd);
-  const counts = await writeBalances(tx, todaysBalances(usd, ids, deps.today));
+  const ids = await upsertPlaidAccounts(tx, deps.userId, itemRowId, institutionName, kept);
+  const counts = await writeBalances(tx, todaysBalances(kept, ids, deps.today));
+  const coins = await storeCoins(tx, deps.userId, kept, ids, deps.today);
   await logRefresh(tx, {
     userId: deps.userId,
     itemRowId,
     type: "manual",
     status: "success",
-    accountsUpdated: usd.length,
-    errorMessage: skippedNote(skipped),
+    accountsUpdated: kept.length,
+    errorMessage:
+      [skippedNote(skipped), unvaluedNote(coins.unvalued)].filter((n) => n !== null).join("; ") ||
+      null,
   });
-  return { ids, counts };
+  const changed = [counts.earliestChange, coins.earliestChange].filter((d) => d !== null);
+  return { ids, earliestChange: changed.sort()[0] ?? null };
+}
+
+/** Plaid's accounts sorted into kept and skipped, with the coin prices stored (./accounts.ts). */
+async function classify(tx: TransactionSql, accounts: readonly AccountBase[], today: string) {
+  return plaidAccounts(accounts, await pricedAssets(tx, coinsWanted(accounts), today));
 }
 
 /**
@@ -123,9 +141,9 @@ export async function completeLink(deps: LinkDeps, publicToken: string): Promise
               }),
             )
           ).institution.name;
-    const { usd, skipped } = plaidAccounts(accountsResponse.accounts);
-    const masks = usd.map((a) => a.mask ?? "").sort();
     const outcome = await deps.db.asUser(deps.userId, async (tx) => {
+      const { kept, skipped } = await classify(tx, accountsResponse.accounts, deps.today);
+      const masks = kept.map((a) => a.mask ?? "").sort();
       const duplicate = (await listItems(tx)).find(
         (i) =>
           i.status !== "disconnected" &&
@@ -145,13 +163,22 @@ export async function completeLink(deps: LinkDeps, publicToken: string): Promise
         institutionId,
         institutionName,
       });
-      const { ids } = await storeAccounts(tx, deps, itemRowId, institutionName, usd, skipped);
-      await refreshSnapshots(tx, { userId: deps.userId }, deps.today, deps.today);
+      const { ids, earliestChange } = await storeAccounts(
+        tx,
+        deps,
+        itemRowId,
+        institutionName,
+        kept,
+        skipped,
+      );
+      const from =
+        earliestChange !== null && earliestChange < deps.today ? earliestChange : deps.today;
+      await refreshSnapshots(tx, { userId: deps.userId }, from, deps.today);
       return {
         itemId: itemRowId,
         institutionId,
         institutionName,
-        accounts: described(usd, ids),
+        accounts: described(kept, ids),
         skipped,
       };
     });
@@ -175,26 +202,26 @@ export async function completeUpdate(
   const accountsResponse = await plaid(() =>
     deps.client.accountsGet({ access_token: accessToken }),
   );
-  const { usd, skipped } = plaidAccounts(accountsResponse.accounts);
   return deps.db.asUser(deps.userId, async (tx) => {
     const item = (await listItems(tx)).find((i) => i.id === itemRowId);
     if (!item) throw new UserError("the item to update is gone");
     await reactivateItem(tx, itemRowId);
-    const { ids, counts } = await storeAccounts(
+    const { kept, skipped } = await classify(tx, accountsResponse.accounts, deps.today);
+    const { ids, earliestChange } = await storeAccounts(
       tx,
       deps,
       itemRowId,
       item.institutionName,
-      usd,
+      kept,
       skipped,
     );
-    if (counts.earliestChange)
-      await refreshSnapshots(tx, { userId: deps.userId }, counts.earliestChange, deps.today);
+    if (earliestChange)
+      await refreshSnapshots(tx, { userId: deps.userId }, earliestChange, deps.today);
     return {
       itemId: itemRowId,
       institutionId: item.institutionId,
       institutionName: item.institutionName,
-      accounts: described(usd, ids),
+      accounts: described(kept, ids),
       skipped,
     };
   });

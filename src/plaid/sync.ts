@@ -4,6 +4,7 @@ import { writeBalances } from "../db/balances.js";
 import type { Database } from "../db/connection.js";
 import { lockItem } from "../db/item-lock.js";
 import { upsertPlaidAccounts } from "../db/plaid.js";
+import { pricedAssets } from "../db/prices.js";
 import { refreshSnapshots } from "../db/snapshots.js";
 import {
   closeInterrupted,
@@ -15,8 +16,9 @@ import {
   startRefresh,
   syncableItems,
 } from "../db/sync.js";
-import { plaidAccounts, skippedNote } from "./accounts.js";
+import { coinsWanted, noBalance, plaidAccounts, skippedNote, unvaluedNote } from "./accounts.js";
 import { PlaidError, plaid } from "./client.js";
+import { storeCoins } from "./coins.js";
 import type { Keyring } from "./crypto.js";
 import { todaysBalances } from "./link-flow.js";
 import { DEFAULT_RETRY, type RetryPolicy, withRetries } from "./retry.js";
@@ -181,32 +183,38 @@ async function syncOne(
       return result(item, { status: "failed", errorCode: code, message, advice });
     }
 
-    const { usd, skipped } = plaidAccounts(accounts);
-    const missingBalance = usd.filter((a) => a.current === null).map((a) => a.name);
     return await lock.transaction(item.userId, async (tx) => {
+      const priced = await pricedAssets(tx, coinsWanted(accounts), deps.today);
+      const { kept, skipped } = plaidAccounts(accounts, priced);
+      const missingBalance = kept.filter(noBalance).map((a) => a.name);
       const before = new Set(await plaidAccountIds(tx, item.id));
-      const ids = await upsertPlaidAccounts(tx, item.userId, item.id, item.institutionName, usd);
-      const added = usd.filter((a) => !before.has(a.plaidAccountId)).length;
+      const ids = await upsertPlaidAccounts(tx, item.userId, item.id, item.institutionName, kept);
+      const added = kept.filter((a) => !before.has(a.plaidAccountId)).length;
       const deactivated = await deactivateMissing(
         tx,
         item.id,
         accounts.map((a) => a.account_id),
         deps.today,
       );
-      const counts = await writeBalances(tx, todaysBalances(usd, ids, deps.today));
+      const counts = await writeBalances(tx, todaysBalances(kept, ids, deps.today));
+      const coins = await storeCoins(tx, item.userId, kept, ids, deps.today);
       await setItemHealth(tx, item.id, { status: "active", errorCode: null, succeeded: true });
       const notes = [
         skippedNote(skipped),
         missingBalance.length ? `no balance from Plaid for: ${missingBalance.join(", ")}` : null,
+        unvaluedNote(coins.unvalued),
       ].filter((note) => note !== null);
       const status = missingBalance.length ? "partial_success" : "success";
-      const updated = usd.length - missingBalance.length;
+      const updated = kept.length - missingBalance.length;
       await finishRefresh(tx, logId, {
         status,
         accountsUpdated: updated,
         errorMessage: notes.join("; ") || null,
       });
-      const from = deactivated > 0 ? deps.today : counts.earliestChange;
+      const from =
+        [deactivated > 0 ? deps.today : null, counts.earliestChange, coins.earliestChange]
+          .filter((d) => d !== null)
+          .sort()[0] ?? null;
       if (from !== null && from <= deps.today)
         await refreshSnapshots(tx, { userId: item.userId }, from, deps.today);
       return result(item, {

@@ -3,8 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PlaidApi } from "plaid";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { todayIn } from "../../src/core/dates.js";
+import { addDays, todayIn } from "../../src/core/dates.js";
 import type { Database } from "../../src/db/connection.js";
+import { revalue } from "../../src/db/revalue.js";
+import { refreshSnapshots } from "../../src/db/snapshots.js";
 import { createPlaidClient, plaidSettings } from "../../src/plaid/client.js";
 import { type Keyring, loadKeyring } from "../../src/plaid/crypto.js";
 import { completeLink } from "../../src/plaid/link-flow.js";
@@ -13,6 +15,19 @@ import { DATABASE_KINDS, type TestTarget } from "../support/databases.js";
 import { type FakePlaid, startFakePlaid } from "../support/fake-plaid.js";
 
 const today = todayIn();
+
+/** q × p rounded half-up to the cent, from the decimal texts, as decimal text ("6172.85"). */
+function halfUpCents(quantity: string, price: string): string {
+  const parse = (t: string) => {
+    const [whole = "0", part = ""] = t.split(".");
+    return { n: BigInt(whole + part), places: part.length };
+  };
+  const q = parse(quantity);
+  const p = parse(price);
+  const unit = 10n ** BigInt(q.places + p.places - 2);
+  const cents = (q.n * p.n * 2n + unit) / (2n * unit);
+  return `${cents / 100n}.${String(cents % 100n).padStart(2, "0")}`;
+}
 const bank = (prefix: string) => [
   {
     name: `${prefix} Checking`,
@@ -309,6 +324,174 @@ for (const kind of DATABASE_KINDS) {
       });
       expect(results.map((r) => r.status)).toEqual(["success"]);
       expect(await stored()).toEqual([{ currency: "CAD", balance: "1300.01" }]);
+    });
+
+    describe("a crypto wallet (only an unofficial currency code)", () => {
+      const [d1, d2, d3] = [addDays(today, -2), addDays(today, -1), today];
+      const [p1, p2, p3] = ["67187.33911", "68000.5", "12345.69"];
+      let coinUser: string;
+      let coinItem: string;
+      let itemRow: string;
+
+      beforeAll(async () => {
+        const [user] = await db.sql<{ id: string }[]>`
+          INSERT INTO users (email) VALUES ('coins@example.com') RETURNING id`;
+        coinUser = user?.id as string;
+      });
+
+      const price = (date: string, value: string) =>
+        db.sql`INSERT INTO prices (asset, currency, date, price, source)
+               VALUES ('bitcoin', 'USD', ${date}, ${value}, 'import')`;
+      const values = () =>
+        db.sql<{ date: string; balance: string; source: string }[]>`
+          SELECT b.date, b.balance::text AS balance, b.source::text AS source
+          FROM account_balances b JOIN accounts a ON a.id = b.account_id
+          WHERE a.name = 'Coin Wallet' ORDER BY b.date`;
+      const holding = async () =>
+        (
+          await db.sql<{ quantity: string; start: string }[]>`
+            SELECT h.quantity::text AS quantity, h.start_date AS start FROM account_holdings h
+            JOIN accounts a ON a.id = h.account_id WHERE a.name = 'Coin Wallet'`
+        )[0];
+      const netWorth = async (date: string) =>
+        (
+          await db.sql<{ nw: string; crypto: string }[]>`
+            SELECT net_worth::text AS nw, asset_breakdown->>'digitalAssets' AS crypto
+            FROM net_worth_snapshots WHERE user_id = ${coinUser} AND date = ${date}`
+        )[0];
+      const lastLog = async () =>
+        (
+          await db.sql<{ status: string; message: string | null }[]>`
+            SELECT status::text AS status, error_message AS message FROM data_refresh_logs
+            WHERE plaid_item_id = ${itemRow} ORDER BY started_at DESC LIMIT 1`
+        )[0];
+      const syncOn = (date: string) =>
+        syncItems(
+          { ...deps, today: date },
+          { userId: coinUser, itemIds: [itemRow], refreshType: "manual" },
+        );
+
+      it("keeps it, holding Plaid's exact quantity, valued at the day's price at link", async () => {
+        await price(d1, p1);
+        const { item, publicToken } = fake.createItem({
+          accounts: [
+            {
+              name: "Coin Wallet",
+              type: "other",
+              subtype: "other",
+              current: 0.12345678,
+              available: 0.12345678,
+              mask: "BT01",
+              unofficialCurrencyCode: "BTC",
+            },
+          ],
+        });
+        coinItem = item.itemId;
+        const outcome = await completeLink(
+          { db, userId: coinUser, client, keyring, today: d1 },
+          publicToken,
+        );
+        expect(outcome.skipped).toEqual([]);
+        expect(outcome.accounts.map((a) => a.name)).toEqual(["Coin Wallet"]);
+        itemRow = outcome.itemId;
+        const [account] = await db.sql`
+          SELECT currency, category::text AS category FROM accounts WHERE name = 'Coin Wallet'`;
+        expect(account).toEqual({ currency: "USD", category: "digital_asset" });
+        // Exact: never rounded to two decimals of a coin.
+        expect(await holding()).toEqual({ quantity: "0.123456780000000000", start: d1 });
+        const v1 = halfUpCents("0.12345678", p1);
+        expect(await values()).toEqual([{ date: d1, balance: v1, source: "rule" }]);
+        expect(await netWorth(d1)).toEqual({ nw: v1, crypto: v1 });
+        expect(await lastLog()).toEqual({ status: "success", message: null });
+      });
+
+      it("a sync before the day's price says so, and revalue values the day", async () => {
+        const [result] = await syncOn(d2);
+        expect(result?.status).toBe("success");
+        expect(result?.message).toBe(
+          `not valued today yet (networth revalue fetches the price): Coin Wallet (bitcoin: no price since ${d1})`,
+        );
+        expect((await values()).map((v) => v.date)).toEqual([d1]);
+        await price(d2, p2);
+        // As the revalue command does: the values, then the snapshots from the first change.
+        await db.asUser(coinUser, async (tx) => {
+          const done = await revalue(tx, { all: true }, { today: d2 });
+          expect(done.earliestByUser.get(coinUser)).toBe(d2);
+          await refreshSnapshots(tx, { userId: coinUser }, d2, d2);
+        });
+        expect((await values()).at(-1)).toEqual({
+          date: d2,
+          balance: halfUpCents("0.12345678", p2),
+          source: "rule",
+        });
+      });
+
+      it("a new quantity counts from its day; the days before keep the old one", async () => {
+        await price(d3, p3);
+        fake.setBalance(coinItem, "Coin Wallet", { current: 0.5, available: 0.5 });
+        const [result] = await syncOn(d3);
+        expect(result).toMatchObject({ status: "success", message: null, accountsUpdated: 1 });
+        expect(await holding()).toEqual({ quantity: "0.500000000000000000", start: d3 });
+        const before = [
+          { date: d1, balance: halfUpCents("0.12345678", p1), source: "plaid" },
+          { date: d2, balance: halfUpCents("0.12345678", p2), source: "plaid" },
+        ];
+        // 0.5 × 12345.69 = 6172.845: half-up, 6172.85.
+        expect(halfUpCents("0.5", p3)).toBe("6172.85");
+        expect(await values()).toEqual([
+          ...before,
+          { date: d3, balance: "6172.85", source: "rule" },
+        ]);
+        expect(await netWorth(d3)).toEqual({ nw: "6172.85", crypto: "6172.85" });
+        expect((await netWorth(d2))?.nw).toBe(halfUpCents("0.12345678", p2));
+        // A revalue afterwards rewrites nothing, and a second sync the same day adds nothing.
+        const done = await db.asUser(coinUser, (tx) => revalue(tx, { all: true }, { today: d3 }));
+        expect(done.accounts.map((a) => a.inserted + a.updated + a.deleted)).toEqual([0]);
+        await syncOn(d3);
+        expect(await values()).toEqual([
+          ...before,
+          { date: d3, balance: "6172.85", source: "rule" },
+        ]);
+      });
+
+      it("skips a coin with no price stored, with the note, writing nothing for it", async () => {
+        fake.addAccount(coinItem, {
+          name: "Ether Wallet",
+          type: "other",
+          subtype: "other",
+          current: 1.5,
+          mask: "ET01",
+          unofficialCurrencyCode: "ETH",
+        });
+        const note =
+          "skipped accounts networth cannot keep exactly: Ether Wallet (ETH: no price of ethereum stored yet)";
+        const [result] = await syncOn(d3);
+        expect(result).toMatchObject({ status: "success", accountsAdded: 0, message: note });
+        expect(await lastLog()).toEqual({ status: "success", message: note });
+        const rows = await db.sql`
+          SELECT 1 FROM accounts WHERE name = 'Ether Wallet'
+          UNION ALL SELECT 1 FROM account_holdings h JOIN prices p ON p.asset = h.asset
+            WHERE h.asset = 'ethereum'`;
+        expect(rows).toHaveLength(0);
+        expect(await netWorth(d3)).toEqual({ nw: "6172.85", crypto: "6172.85" });
+      });
+
+      it("an emptied wallet is worth exactly 0 and keeps its past", async () => {
+        fake.setBalance(coinItem, "Coin Wallet", { current: 0, available: 0 });
+        const [result] = await syncOn(d3);
+        expect(result?.status).toBe("success");
+        expect(await holding()).toBeUndefined();
+        const [method] = await db.sql`
+          SELECT count(*)::int AS n FROM account_valuations v
+          JOIN accounts a ON a.id = v.account_id WHERE a.name = 'Coin Wallet'`;
+        expect(method).toEqual({ n: 0 });
+        expect(await values()).toEqual([
+          { date: d1, balance: halfUpCents("0.12345678", p1), source: "plaid" },
+          { date: d2, balance: halfUpCents("0.12345678", p2), source: "plaid" },
+          { date: d3, balance: "0.00", source: "plaid" },
+        ]);
+        expect(await netWorth(d3)).toEqual({ nw: "0.00", crypto: "0.00" });
+      });
     });
   });
 }

@@ -22,6 +22,8 @@ export interface FakeAccountInput {
   readonly officialName?: string | null;
   /** Defaults to "USD"; "EUR" for a foreign-currency account. */
   readonly isoCurrencyCode?: string;
+  /** A code without ISO 4217 ("BTC" for a crypto wallet): the ISO code is then null. */
+  readonly unofficialCurrencyCode?: string;
   readonly accountId?: string;
 }
 
@@ -181,8 +183,8 @@ export function fakeAccount(input: FakeAccountInput): AccountBase {
     available: input.available ?? null,
     current: input.current,
     limit: input.limit ?? null,
-    iso_currency_code: input.isoCurrencyCode ?? "USD",
-    unofficial_currency_code: null,
+    iso_currency_code: input.unofficialCurrencyCode ? null : (input.isoCurrencyCode ?? "USD"),
+    unofficial_currency_code: input.unofficialCurrencyCode ?? null,
   };
   return {
     account_id: input.accountId ?? plaidId(37),
