@@ -67,7 +67,7 @@ export function reportRow(
 ): BenchRow {
   const row = newRow("5", "report", "report --json, 10 years", "server", {
     kind: "ratio-at-most",
-    value: 3,
+    value: 2.5,
   });
   const reportArgs = ["report", "--json", "--from", from, "--to", to];
   const psqlArgs = [databaseUrl, "-X", "-q", "-A", "-t", "-c", reportQuery(userId, from, to)];

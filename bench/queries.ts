@@ -4,6 +4,7 @@
  */
 
 import { ASSET_BUCKETS, LIABILITY_BUCKETS } from "../src/core/buckets.js";
+import { LATEST_SQL, TOTALS_SQL } from "../src/db/snapshots.js";
 
 const zeros = (buckets: readonly string[]) =>
   `jsonb_build_object(${buckets.map((b) => `'${b}', 0.00`).join(", ")})`;
@@ -59,23 +60,13 @@ ON CONFLICT (user_id, date) DO UPDATE SET
 
 const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
-function breakdownAsText(column: string, buckets: readonly string[]): string {
-  const keys = buckets.map(quote).join(", ");
-  return `(SELECT jsonb_object_agg(k, coalesce((${column} ->> k)::numeric(19,2), 0)::text)
-     FROM unnest(ARRAY[${keys}]) AS k)`;
-}
-
 /**
- * The report's snapshot read as one literal statement for psql: the same SELECT that
- * readSnapshots (src/db/snapshots.ts) runs, for one user and range.
+ * The report's snapshot reads as literal statements for psql: the same SELECTs that
+ * readSnapshotTotals and readLatestSnapshot (src/db/snapshots.ts) run for one user and range,
+ * the series' totals of every day and the breakdowns of the last one.
  */
 export function reportQuery(userId: string, from: string, to: string): string {
-  return `SELECT s.id, s.user_id, s.date, s.total_assets::text AS total_assets,
-       s.total_liabilities::text AS total_liabilities, s.net_worth::text AS net_worth,
-       ${breakdownAsText("s.asset_breakdown", ASSET_BUCKETS)} AS asset_breakdown,
-       ${breakdownAsText("s.liability_breakdown", LIABILITY_BUCKETS)} AS liability_breakdown,
-       s.created_at
-FROM net_worth_snapshots s
-WHERE s.user_id = ${quote(userId)}::uuid AND s.date BETWEEN ${quote(from)}::date AND ${quote(to)}::date
-ORDER BY s.date`;
+  const literal = (sql: string) =>
+    sql.replaceAll("$1", quote(userId)).replaceAll("$2", quote(from)).replaceAll("$3", quote(to));
+  return `${literal(TOTALS_SQL)};\n${literal(LATEST_SQL)};`;
 }

@@ -362,7 +362,7 @@ SELECT s.id, s.user_id, s.date, s.total_assets::text AS total_assets,
 FROM net_worth_snapshots s
 WHERE s.user_id = $1::uuid AND s.date BETWEEN $2::date AND $3::date`;
 const READ_SQL = `${READ_COLUMNS} ORDER BY s.date`;
-const LATEST_SQL = `${READ_COLUMNS} ORDER BY s.date DESC LIMIT 1`;
+export const LATEST_SQL = `${READ_COLUMNS} ORDER BY s.date DESC LIMIT 1`;
 
 /**
  * The user's snapshots from..to (inclusive), by date. Breakdown values are read as text, so
@@ -379,7 +379,7 @@ export async function readSnapshots(
   return sql.unsafe<SnapshotRow[]>(READ_SQL, [userId, from, to]);
 }
 
-const TOTALS_SQL = `
+export const TOTALS_SQL = `
 SELECT s.id, s.user_id, s.date, s.total_assets::text AS total_assets,
        s.total_liabilities::text AS total_liabilities, s.net_worth::text AS net_worth,
        s.created_at, s.currency, s.left_out
