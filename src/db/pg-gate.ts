@@ -207,6 +207,8 @@ export class Relay {
   /** Set by drain(): said as the connection ends, which it does once idle. */
   private farewell: string | undefined;
   private ended = false;
+  /** The client said Terminate: the other side closing is its leaving, nothing to tell. */
+  private terminated = false;
 
   constructor(
     readonly client: Socket,
@@ -221,6 +223,7 @@ export class Relay {
       if (ANSWERED.has(type)) this.unanswered += 1;
       if (EXTENDED.has(type)) this.extendedOpen = true;
       if (type === 0x53) this.extendedOpen = false;
+      if (type === 0x58) this.terminated = true;
     });
     this.fromBackend = new Framer((type, first) => {
       if (type !== READY_FOR_QUERY) return;
@@ -244,8 +247,9 @@ export class Relay {
       client.write(data);
       if (this.farewell !== undefined && this.idle) this.end(this.farewell);
     });
-    this.backend.on("error", () => this.end(this.lost));
-    this.backend.once("close", () => this.end(this.lost));
+    const gone = () => this.end(this.terminated ? undefined : this.lost);
+    this.backend.on("error", gone);
+    this.backend.once("close", gone);
     client.on("error", () => client.destroy());
     client.once("close", () => this.end(undefined));
   }
