@@ -20,13 +20,17 @@ export interface DashboardDeps {
 
 /**
  * The run as the dashboard needs it: open for hours, maybe past midnight, so its `today` is
- * read from the clock at each use (`s` snapshots today, `r` writes today's balances).
+ * read from the clock at each use (`s` snapshots today, `r` writes today's balances), and its
+ * database is the one open now (`db`, when given: the dashboard opens it again after losing it).
  */
-export function liveRun(run: UserRun): UserRun {
+export function liveRun(run: UserRun, db: () => Database = () => run.db): UserRun {
   return {
     ...run,
     get today() {
       return run.todayNow();
+    },
+    get db() {
+      return db();
     },
   };
 }
@@ -37,24 +41,34 @@ export function liveRun(run: UserRun): UserRun {
  * to its width), each up to the day it is asked on.
  */
 export function dashboardLoaders(run: UserRun, deps: DashboardDeps = {}): DashboardLoaders {
-  const live = liveRun(run);
-  const { user } = run;
   let db = run.db;
+  const live = liveRun(run, () => db);
+  const { user } = run;
   const sync = deps.sync?.(live);
   // Open for hours on the embedded database, it may be attached to another command's
-  // (a cron sync that started first): when that one ends, the dashboard opens it again and
-  // tries the read (or the snapshot, which is idempotent) once more.
+  // (a cron sync, webhooks serve, a db serve that started first): when that one ends, the
+  // dashboard opens the database again (attached to the next holder, or holding it itself)
+  // and tries the work once more: a read, the change poll, the snapshot (idempotent) or the
+  // sync (each item under its own lock). Work that failed on a database already replaced
+  // just runs again on the new one; only the first to fail on the current one reopens it.
   let reopening: Promise<Database> | undefined;
   const retried = async <T>(work: (db: Database) => Promise<T>): Promise<T> => {
+    const used = db;
     try {
-      return await work(db);
+      return await work(used);
     } catch (error) {
-      if (db.target.kind !== "embedded" || !connectionLost(error)) throw error;
-      reopening ??= run.ctx.reopen().finally(() => {
-        reopening = undefined;
-      });
-      db = await reopening;
-      return work(db);
+      if (used.target.kind !== "embedded" || !connectionLost(error)) throw error;
+      if (db === used)
+        reopening ??= run.ctx
+          .reopen()
+          .then((opened) => {
+            db = opened;
+            return opened;
+          })
+          .finally(() => {
+            reopening = undefined;
+          });
+      return work(reopening ? await reopening : db);
     }
   };
   return {
@@ -81,7 +95,8 @@ export function dashboardLoaders(run: UserRun, deps: DashboardDeps = {}): Dashbo
       return today;
     },
     changes: () => retried((db) => db.asUser(user.id, (tx) => changeToken(tx))),
-    ...(sync ? { sync } : {}),
+    // The sync reads live.db, which is the database retried() hands over.
+    ...(sync ? { sync: (onProgress) => retried(() => sync(onProgress)) } : {}),
   };
 }
 

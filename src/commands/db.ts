@@ -153,14 +153,23 @@ export function dbCommand(app: App): Command {
         );
       }
       const { passwordNotice, serveEmbedded } = await import("../db/serve.js");
-      const { server, url } = await serveEmbedded(target, opts.port ?? 0);
-      ctx.onClose(() => server.stop());
+      const served = await serveEmbedded(target, {
+        port: opts.port ?? 0,
+        lockTimeoutMs: ctx.openOptions("none").lockTimeoutMs,
+        signal: ctx.cancel.signal,
+        say: (line) => out.line(line),
+      });
+      ctx.onClose(() => served.stop());
       out.warn(passwordNotice());
-      out.line(`Serving the embedded database at ${url}`);
+      out.line(`Serving the embedded database at ${served.url}`);
+      if (served.holder)
+        out.line(
+          `It is held by ${served.holder}: each connection is passed on to it, and when it ends this process takes over at the same URL.`,
+        );
       out.line("Press Ctrl-C to stop.");
-      // Runs until Ctrl-C or SIGTERM: the CLI's signal handler closes the context, and with it
-      // the server, before the process exits.
-      await new Promise<never>(() => {});
+      // Runs until Ctrl-C or SIGTERM (the CLI's signal handler closes the context, and with it
+      // the server, before the process exits), or until the database cannot be served any more.
+      await served.failed;
     });
 
   addDbCopy(db, app);

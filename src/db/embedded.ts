@@ -1,4 +1,5 @@
 import { existsSync, rmSync } from "node:fs";
+import type { Socket } from "node:net";
 import { join } from "node:path";
 import { ensurePrivateDir } from "../paths.js";
 import { acquireFileLockOr } from "./lock.js";
@@ -11,14 +12,15 @@ type EmbeddedTarget = Extract<DatabaseTarget, { kind: "embedded" }>;
 export interface EmbeddedServer {
   /** postgres.js connection settings for this process's own connections (the Unix socket). */
   readonly connect: { path: string };
-  /** The TCP address, when asked for one (db serve). */
-  readonly tcp?: { host: string; port: number } | undefined;
+  /**
+   * Serves a connection admitted elsewhere (db serve's password gate on 127.0.0.1), paused,
+   * with what it has sent so far (see SessionServer.adopt).
+   */
+  adopt(socket: Socket, head: Buffer): void;
   stop(): Promise<void>;
 }
 
 export interface StartOptions {
-  /** Also listen on 127.0.0.1 (db serve), where every connection must give this password. */
-  readonly tcp?: { port: number; password: string } | undefined;
   readonly lockTimeoutMs?: number | undefined;
   readonly onCreate?: ((target: DatabaseTarget) => void) | undefined;
   /** Aborting stops the wait for the lock at once. */
@@ -92,21 +94,16 @@ export async function startOrAttach<T>(
     const server = new SessionServer(db);
     await server.listen(socketDir.socket);
     undo.push(() => server.stop());
-    let tcp: { host: string; port: number } | undefined;
-    if (options.tcp) tcp = await server.listenTcp(options.tcp.port, options.tcp.password);
     undo.push(advertise(target.dir, socketDir.socket));
-    return { server: { connect: { path: socketDir.socket }, tcp, stop } };
+    return {
+      server: {
+        connect: { path: socketDir.socket },
+        adopt: (socket, head) => server.adopt(socket, head),
+        stop,
+      },
+    };
   } catch (error) {
     await stop();
     throw error;
   }
-}
-
-/** Starts the embedded database in this process, waiting for any other holder (db serve). */
-export async function startEmbedded(
-  target: EmbeddedTarget,
-  options: StartOptions,
-): Promise<EmbeddedServer> {
-  const started = await startOrAttach(target, options, async () => undefined);
-  return (started as { server: EmbeddedServer }).server;
 }

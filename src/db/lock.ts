@@ -85,15 +85,30 @@ function directLocks(): NativeLocks | undefined {
   };
 }
 
-/** The process's start time (field 22 of /proc/<pid>/stat), or undefined off Linux. */
-export function processStartTime(pid: number): string | undefined {
+/** Fields 3 onwards of /proc/<pid>/stat, or undefined off Linux (or the process is gone). */
+function procStat(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // The command name (field 2) may hold spaces and parentheses: count after the last ')'.
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   } catch {
     return undefined;
   }
+}
+
+/** The process's start time (field 22 of /proc/<pid>/stat), or undefined off Linux. */
+export function processStartTime(pid: number): string | undefined {
+  return procStat(pid)?.[19];
+}
+
+/**
+ * True when the process has ended but its parent has not reaped it yet (a zombie, state Z or
+ * X on Linux): its pid still answers kill(0) for a while (a second or more under some
+ * inits), though nothing of it runs. False off Linux.
+ */
+export function processEnded(pid: number): boolean {
+  const state = procStat(pid)?.[0];
+  return state === "Z" || state === "X";
 }
 
 function pidAlive(pid: number): boolean {
@@ -138,7 +153,8 @@ function sameFile(fd: number, path: string): boolean {
   }
 }
 
-function describeHolder(path: string): string {
+/** Who holds the lock at `path`, for a message: "pid 4242 (networth dashboard, since …)". */
+export function describeHolder(path: string): string {
   const holder = readHolder(path);
   if (!holder) return "another process (it has not recorded who it is)";
   const recorded = holder.start === undefined || holder.start === processStartTime(holder.pid);

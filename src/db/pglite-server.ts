@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
 import type { PGlite } from "@electric-sql/pglite";
 
@@ -19,25 +18,27 @@ export class SessionServer {
   private owner: Connection | null = null;
   private readonly waiting: (() => void)[] = [];
   private idleWaiters: (() => void)[] = [];
+  private stopping = false;
 
   constructor(readonly db: PGlite) {}
 
-  private serve(password: string | undefined): Server {
-    const server = createServer((socket) => {
-      const connection = new Connection(socket, this, password);
-      this.connections.add(connection);
-      socket.once("close", () => {
-        this.connections.delete(connection);
-        void connection.closed();
-      });
+  private accept(socket: Socket, head?: Buffer): Connection {
+    const connection = new Connection(socket, this, head);
+    this.connections.add(connection);
+    socket.once("close", () => {
+      this.connections.delete(connection);
+      void connection.closed();
     });
-    this.servers.push(server);
-    return server;
+    return connection;
   }
 
-  /** Listens on a Unix socket (in a private directory: no password asked). */
+  /**
+   * Listens on a Unix socket, in a private (0700) directory: no password is asked, so the
+   * socket must never be reachable by another user.
+   */
   listen(path: string): Promise<void> {
-    const server = this.serve(undefined);
+    const server = createServer((socket) => this.accept(socket));
+    this.servers.push(server);
     return new Promise((resolve, reject) => {
       server.once("error", reject);
       server.listen(path, () => {
@@ -47,20 +48,17 @@ export class SessionServer {
     });
   }
 
-  /** Listens on 127.0.0.1 only; every connection must give the password. */
-  listenTcp(port: number, password: string): Promise<{ host: string; port: number }> {
-    const server = this.serve(password);
-    return new Promise((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, "127.0.0.1", () => {
-        server.removeListener("error", reject);
-        const address = server.address();
-        resolve({
-          host: "127.0.0.1",
-          port: typeof address === "object" && address ? address.port : port,
-        });
-      });
-    });
+  /**
+   * Takes a connection that another listener has admitted (db serve's password gate on
+   * 127.0.0.1), paused, with what it has sent so far: its startup message and anything after.
+   */
+  adopt(socket: Socket, head: Buffer): void {
+    if (this.stopping) {
+      socket.destroy();
+      return;
+    }
+    this.accept(socket, head);
+    socket.resume();
   }
 
   /** Waits for the session (first come, first served). */
@@ -98,6 +96,7 @@ export class SessionServer {
    * long-running one, the dashboard, opens the database again itself).
    */
   async stop(graceMs = 10_000): Promise<void> {
+    this.stopping = true;
     // close() stops accepting at once; its callback waits for every connection to end.
     const closed = Promise.all(
       this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
@@ -138,16 +137,14 @@ class Connection {
   /** Inside an exchange: has the session, and has sent messages since the last Sync. */
   private unsynced = false;
 
-  /** The startup message, kept while the password is asked for. */
-  private startup: Buffer | undefined;
-
   constructor(
     readonly socket: Socket,
     private readonly server: SessionServer,
-    private readonly password: string | undefined,
+    head?: Buffer,
   ) {
     socket.on("data", (data) => this.received(data));
     socket.on("error", () => socket.destroy());
+    if (head?.length) this.received(head);
   }
 
   private received(data: Buffer): void {
@@ -169,25 +166,7 @@ class Connection {
           return;
         }
         this.started = true;
-        if (this.password === undefined) this.queue.push(Buffer.from(message));
-        else {
-          this.startup = Buffer.from(message);
-          // AuthenticationCleartextPassword.
-          this.socket.write(Buffer.from([0x52, 0, 0, 0, 8, 0, 0, 0, 3]));
-        }
-      } else if (this.startup) {
-        if (this.buffer.length < 5) break;
-        const length = 1 + this.buffer.readInt32BE(1);
-        if (this.buffer.length < length) break;
-        const message = this.buffer.subarray(0, length);
-        this.buffer = this.buffer.subarray(length);
-        if (message[0] !== 0x70 || !samePassword(message.subarray(5, -1), this.password ?? "")) {
-          this.socket.end(authenticationFailed());
-          this.buffer = Buffer.alloc(0);
-          return;
-        }
-        this.queue.push(this.startup);
-        this.startup = undefined;
+        this.queue.push(Buffer.from(message));
       } else {
         if (this.buffer.length < 5) break;
         const length = 1 + this.buffer.readInt32BE(1);
@@ -279,21 +258,4 @@ class Connection {
       this.server.release(this);
     }
   }
-}
-
-function samePassword(given: Buffer, expected: string): boolean {
-  const digest = (value: Buffer | string) => createHash("sha256").update(value).digest();
-  return timingSafeEqual(digest(given), digest(expected));
-}
-
-/** ErrorResponse FATAL 28P01, as PostgreSQL says it. */
-function authenticationFailed(): Buffer {
-  const fields = Buffer.from(
-    "SFATAL\0VFATAL\0C28P01\0Mpassword authentication failed for user\0\0",
-  );
-  const message = Buffer.alloc(5 + fields.length);
-  message[0] = 0x45;
-  message.writeInt32BE(4 + fields.length, 1);
-  fields.copy(message, 5);
-  return message;
 }

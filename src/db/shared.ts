@@ -13,7 +13,7 @@ import {
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { processStartTime } from "./lock.js";
+import { processEnded, processStartTime } from "./lock.js";
 
 /**
  * How one process shares the embedded database with the others: the holder of the lock
@@ -43,13 +43,14 @@ export interface Serving {
   readonly socket: string;
 }
 
-/** Alive and the same process (its start time matches where it is known). */
+/** Alive and the same process (its start time matches where it is known; not a zombie). */
 export function processAlive(pid: number, start?: string): boolean {
   try {
     process.kill(pid, 0);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
   }
+  if (processEnded(pid)) return false;
   return start === undefined || processStartTime(pid) === undefined
     ? true
     : processStartTime(pid) === start;

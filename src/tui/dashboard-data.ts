@@ -10,7 +10,7 @@ import type { SyncProgress } from "./loaders.js";
 import type { RangeKey } from "./ranges.js";
 
 /** What can fail, each with its own error line (cleared when it next succeeds). */
-export type Source = "report" | "accounts" | "history" | "snapshot" | "sync";
+export type Source = "report" | "accounts" | "history" | "snapshot" | "sync" | "changes";
 
 /** How each failure starts its line. */
 export const FAILED: Record<Source, string> = {
@@ -19,6 +19,7 @@ export const FAILED: Record<Source, string> = {
   history: "could not load the account's history",
   snapshot: "could not take today's snapshot",
   sync: "sync failed",
+  changes: "could not check for changes by other commands",
 };
 
 /** Everything loaded, loading and said, for the hook to show. */

@@ -121,6 +121,9 @@ export function useDashboardData(
     if (!changes) return;
     let seen: string | undefined;
     let asking = false;
+    // A failure (the database lost, and opening it again failed too) leaves one line, until
+    // a later poll gets through.
+    let failing = false;
     const poll = () => {
       if (asking) return;
       asking = true;
@@ -129,8 +132,17 @@ export function useDashboardData(
           (token) => {
             if (seen !== undefined && token !== seen) dispatch({ type: "refreshed" });
             seen = token;
+            if (failing) dispatch({ type: "succeeded", source: "changes" });
+            failing = false;
           },
-          () => {},
+          (error: unknown) => {
+            failing = true;
+            dispatch({
+              type: "failed",
+              source: "changes",
+              message: `${FAILED.changes}: ${messageOf(error)}`,
+            });
+          },
         )
         .finally(() => {
           asking = false;

@@ -1,9 +1,13 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { UserRun } from "../../src/commands/app.js";
 import { dashboardLoaders } from "../../src/commands/dashboard.js";
+import { dashboardSync } from "../../src/commands/sync.js";
+import { Context } from "../../src/context.js";
 import { addDays, todayIn } from "../../src/core/dates.js";
 import { CHANGE_WINDOWS } from "../../src/core/report.js";
 import type { Database } from "../../src/db/connection.js";
@@ -137,3 +141,87 @@ for (const kind of DATABASE_KINDS) {
     });
   });
 }
+
+const embedded = DATABASE_KINDS.find((k) => k.name === "embedded");
+const BIN = fileURLToPath(new URL("../../bin/networth", import.meta.url));
+
+describe.skipIf(!embedded?.available)(
+  "the dashboard's loaders attached to another process's embedded database",
+  () => {
+    let t: TestTarget;
+    let ctx: Context | undefined;
+    afterAll(async () => {
+      await ctx?.close();
+      await t?.dispose();
+    });
+
+    it("when that process ends (kill -9), r (the sync) and the change poll open the database again, now holding it, and carry on", async () => {
+      t = await (embedded as NonNullable<typeof embedded>).create();
+      expect((await cli(["login", "me@example.com"], t.env)).exitCode).toBe(0);
+      // The holder: db serve, as the dashboard would find a webhooks serve or a long import.
+      const holder = execa(BIN, ["db", "serve"], {
+        env: { PATH: process.env.PATH ?? "", NO_COLOR: "1", ...t.env },
+        extendEnv: false,
+        reject: false,
+        timeout: 120_000,
+      });
+      let stdout = "";
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout?.on("data", (chunk: Buffer) => {
+          stdout += chunk.toString();
+          if (stdout.includes("Press Ctrl-C to stop.")) resolve();
+        });
+        holder.then((r) => reject(new Error(`db serve exited early: ${r.stderr}`)), reject);
+      });
+      // This process opens the database as the dashboard command does: attached to the holder.
+      ctx = new Context({}, { ...t.env, NETWORTH_LOCK_TIMEOUT_MS: "10000" });
+      const { user } = await ctx.requireUser();
+      const run: UserRun = {
+        ctx,
+        user,
+        db: await ctx.database(),
+        today: ctx.today(),
+        todayNow: () => ctx?.today() ?? "",
+        dateFormat: "MM/DD/YYYY",
+      };
+      const servingPid = () =>
+        (
+          JSON.parse(readFileSync(join(t.home, "data", "db", "serving.json"), "utf8")) as {
+            pid: number;
+          }
+        ).pid;
+      expect(servingPid()).toBe(holder.pid);
+      const loaders = dashboardLoaders(run, { sync: dashboardSync });
+      const before = await loaders.changes?.();
+      await loaders.sync?.(() => {});
+
+      holder.kill("SIGKILL");
+      await holder;
+      // r, the first to find the holder gone: the sync opens the database again and runs.
+      await loaders.sync?.(() => {});
+      expect(servingPid()).toBe(process.pid);
+      // The change poll and the reads go on, on the database opened again; another command
+      // attaches to this process now, and the poll sees what it wrote.
+      expect(await loaders.changes?.()).toBe(before);
+      const added = await cli(
+        [
+          "add-asset",
+          "--type",
+          "other",
+          "--name",
+          "Gold",
+          "--value",
+          "100",
+          "--date",
+          "2026-01-01",
+        ],
+        { ...t.env, NETWORTH_LOCK_TIMEOUT_MS: "1000" },
+      );
+      expect(added.exitCode, added.stderr).toBe(0);
+      expect(await loaders.changes?.()).not.toBe(before);
+      expect((await loaders.accounts()).map((a) => a.name)).toEqual(["Gold"]);
+      // And r again, after the poll: on the same database, not the lost one.
+      await loaders.sync?.(() => {});
+    }, 120_000);
+  },
+);

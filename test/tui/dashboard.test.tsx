@@ -226,6 +226,28 @@ describe("the dashboard", () => {
     expect(frame).toContain("no accounts for you");
   });
 
+  it("shows a failing change poll (the database lost, and not opened again) as a line, gone once a poll gets through", async () => {
+    let polls = 0;
+    const app = mount({
+      changes: async () => {
+        polls += 1;
+        if (polls === 1) throw new Error("the database is in use by pid 4242");
+        return "token";
+      },
+    });
+    const frame = await app.until(
+      (f) =>
+        f.includes(
+          "✗ could not check for changes by other commands: the database is in use by pid 4242",
+        ),
+      "the error line",
+    );
+    expect(frame).toContain("Net worth $243,900.00");
+    // The next poll, 2 s later, gets through.
+    await eventually(() => polls >= 2, "the next poll", 5_000);
+    await app.until((f) => !f.includes("could not check for changes"), "the line gone");
+  });
+
   it("opens and closes the help with ?; esc closes it too", async () => {
     const app = mount();
     await app.loaded();

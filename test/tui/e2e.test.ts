@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatAmount } from "../../src/core/amount.js";
 import { centsFromDecimal } from "../../src/core/money.js";
@@ -177,5 +178,81 @@ describe.skipIf(!version)(`the dashboard in a terminal (${version ?? "no tmux"})
     keys("q");
     await until((s) => s.includes("exited with 0"), "the exit");
     tmux("kill-session", "-t", "e2e");
+  }, 180_000);
+
+  it("attached to another process's database (db serve) that stops: r and the change poll go on, on the database opened again", async () => {
+    // A home of its own, with no linked item: r then syncs nothing, and says so.
+    const own = mkdtempSync(join(tmpdir(), "networth-e2e-attached-"));
+    const env = { NETWORTH_HOME: own };
+    try {
+      expect((await cli(["login", "me@example.com"], env)).exitCode).toBe(0);
+      const added = await cli(
+        [
+          "add-asset",
+          "--type",
+          "other",
+          "--name",
+          "Gold",
+          "--value",
+          "100",
+          "--date",
+          "2026-01-01",
+        ],
+        env,
+      );
+      expect(added.exitCode, added.stderr).toBe(0);
+      const holder = execa(BIN, ["db", "serve"], {
+        env: { PATH: process.env.PATH ?? "", NO_COLOR: "1", ...env },
+        extendEnv: false,
+        reject: false,
+        timeout: 170_000,
+      });
+      let stdout = "";
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout?.on("data", (chunk: Buffer) => {
+          stdout += chunk.toString();
+          if (stdout.includes("Press Ctrl-C to stop.")) resolve();
+        });
+        holder.then((r) => reject(new Error(`db serve exited early: ${r.stderr}`)), reject);
+      });
+      try {
+        tmux("kill-session", "-t", "e2e");
+      } catch {
+        // No session left by the tests before.
+      }
+      tmux("new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30", "-c", ROOT, "sh");
+      keys("-l", "PS1='e2e$ '; clear");
+      keys("Enter");
+      await until((s) => s.trimEnd() === "e2e$", "shell prompt");
+      keys(
+        "-l",
+        `NETWORTH_HOME=${own} ${process.execPath} ${BIN} dashboard; echo "exited with $?"`,
+      );
+      keys("Enter");
+      await until((s) => s.includes("Accounts (1)") && s.includes("$100.00"), "dashboard");
+      // The holder stops: it lets the dashboard's connection go on for its grace, then ends it.
+      holder.kill("SIGINT");
+      await holder;
+      keys("r");
+      const shown = await until(
+        (s) => s.includes("sync finished: 0 items") || s.includes("sync failed"),
+        "the sync's outcome",
+        30_000,
+      );
+      expect(shown).not.toContain("sync failed");
+      // Another shell writes; the dashboard, holding the database now, shows it within 2 s.
+      const set = await cli(["set-balance", "Gold", "4321"], {
+        ...env,
+        NETWORTH_LOCK_TIMEOUT_MS: "2000",
+      });
+      expect(set.exitCode, set.stderr).toBe(0);
+      await until((s) => s.includes("$4,321.00"), "the new balance", 15_000);
+      expect(screen()).not.toContain("could not");
+      keys("q");
+      await until((s) => s.includes("exited with 0"), "the exit");
+      tmux("kill-session", "-t", "e2e");
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
   }, 180_000);
 });
