@@ -9,7 +9,7 @@ import { SERVER_URL_ENV } from "./env.js";
  * running initdb each time, and a loud line when the server suite cannot run.
  */
 export default async function setup(project: TestProject) {
-  if (!existsSync(new URL("../../dist/cli.js", import.meta.url))) {
+  if (!existsSync(new URL("../../dist/bundle/cli.js", import.meta.url))) {
     throw new Error("dist/ is missing: run `npm run build` (npm test does) before vitest");
   }
   const root = mkdtempSync(join(tmpdir(), "networth-template-"));
