@@ -12,7 +12,12 @@ import { type Keyring, loadKeyring } from "../../src/plaid/crypto.js";
 import { completeLink, completeUpdate } from "../../src/plaid/link-flow.js";
 import { type SyncDeps, syncItems } from "../../src/plaid/sync.js";
 import { DATABASE_KINDS, type TestTarget } from "../support/databases.js";
-import { type FakeItem, type FakePlaid, startFakePlaid } from "../support/fake-plaid.js";
+import {
+  type FakeAccountInput,
+  type FakeItem,
+  type FakePlaid,
+  startFakePlaid,
+} from "../support/fake-plaid.js";
 
 const today = todayIn();
 
@@ -640,6 +645,82 @@ for (const kind of DATABASE_KINDS) {
           { date: d3, balance: v3, source: "rule" },
         ]);
         expect(await snapshot(d3)).toEqual({ nw: plusCents("100.00", v3), crypto: v3 });
+      });
+    });
+
+    describe("the duplicate check with a crypto wallet", () => {
+      const d = today;
+      let user: string;
+      let itemRow: string;
+      let firstItem: FakeItem;
+      const cash = {
+        name: "Dup Cash",
+        type: "depository",
+        subtype: "checking",
+        current: 50,
+        mask: "XL01",
+      };
+      const wallet = (current: number, mask = "XL02") => ({
+        name: "XLM Wallet",
+        type: "other",
+        subtype: "other",
+        current,
+        mask,
+        unofficialCurrencyCode: "XLM",
+      });
+      beforeAll(async () => {
+        user = await newUser("duplicate-coins@example.com");
+      });
+      const link = (publicToken: string) =>
+        completeLink({ db, userId: user, client, keyring, today: d }, publicToken);
+      const counts = async () =>
+        (
+          await db.sql<{ items: number; accounts: number }[]>`
+            SELECT (SELECT count(*) FROM plaid_items WHERE user_id = ${user})::int AS items,
+                   (SELECT count(*) FROM accounts WHERE user_id = ${user})::int AS accounts`
+        )[0];
+      /** Links the same login again and expects the refusal, nothing stored, the new item removed. */
+      async function refusedAgain(accounts: readonly FakeAccountInput[]) {
+        const before = await counts();
+        const again = fake.createItem({ accounts });
+        await expect(link(again.publicToken)).rejects.toThrow(
+          /already linked .*networth link --update [0-9a-f]{8}/,
+        );
+        expect(await counts()).toEqual(before);
+        expect(again.item.removed).toBe(true);
+      }
+
+      it("refuses a second link of the same login whose first link skipped the wallet", async () => {
+        const created = fake.createItem({ accounts: [cash, wallet(15000.25)] });
+        firstItem = created.item;
+        const first = await link(created.publicToken);
+        expect(first.skipped.map((s) => s.name)).toEqual(["XLM Wallet"]);
+        itemRow = first.itemId;
+        // Since then a price of stellar is stored: the same login's wallet would be kept now.
+        await storePrice("stellar", d, "0.1");
+        await refusedAgain([cash, wallet(15000.25)]);
+      });
+
+      it("refuses it too once the wallet is stored and a new link would skip it", async () => {
+        await completeUpdate(
+          { db, userId: user, client, keyring, today: d },
+          itemRow,
+          firstItem.accessToken,
+        );
+        expect((await coinState("XLM Wallet")).map((a) => a.quantity)).toEqual([
+          "15000.250000000000000000",
+        ]);
+        // More than 18 decimals: this link would skip the wallet the item holds.
+        await refusedAgain([cash, wallet(1e-19)]);
+      });
+
+      it("still links another login at the same bank", async () => {
+        const other = fake.createItem({
+          accounts: [{ ...cash, name: "Other Cash", mask: "XL91" }, wallet(3, "XL92")],
+        });
+        const outcome = await link(other.publicToken);
+        expect(outcome.accounts.map((a) => a.mask)).toEqual(["XL91", "XL92"]);
+        expect((await counts())?.items).toBe(2);
       });
     });
   });
