@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { z } from "zod";
-import { resolveAccountRef } from "../core/account-ref.js";
+import { refuseLinked, resolveAccountRef } from "../core/account-ref.js";
 import { formatAmount } from "../core/amount.js";
 import { parseDate } from "../core/dates.js";
 import { Money } from "../core/money.js";
@@ -97,8 +97,7 @@ function holdingOf(input: TargetInput, start: string, stored?: Holding): Holding
 }
 
 function checkAccount(target: AccountRow, method: string | undefined): void {
-  if (!target.isManual)
-    throw new UserError(`${target.name} is linked through Plaid: Plaid is its source`);
+  refuseLinked(target);
   if (!target.isActive) throw new UserError(`${target.name} is archived`);
   if (target.side !== "asset")
     throw new UserError(`${target.name} is a liability: holdings are assets`);
@@ -258,6 +257,7 @@ function setCommand(app: App): Command {
           account,
           await listAccounts(tx, { includeArchived: true }),
         );
+        refuseLinked(target);
         const stored = ((await holdingsByAccount(tx, [target.id])).get(target.id) ?? []).find(
           (h) => h.asset === asset,
         );
@@ -319,6 +319,7 @@ function removeCommand(app: App): Command {
           account,
           await listAccounts(tx, { includeArchived: true }),
         );
+        refuseLinked(target);
         if (!(await deleteHolding(tx, target.id, asset)))
           throw new UserError(`${target.name} holds no ${asset}`);
         const left = (await holdingsByAccount(tx, [target.id])).get(target.id) ?? [];

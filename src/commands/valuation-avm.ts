@@ -6,7 +6,7 @@
  * appears in output, logs or errors.
  */
 
-import { resolveAccountRef } from "../core/account-ref.js";
+import { refuseLinked, resolveAccountRef } from "../core/account-ref.js";
 import { formatAmount } from "../core/amount.js";
 import { centsFromDecimal, Money } from "../core/money.js";
 import { listAccounts } from "../db/accounts.js";
@@ -45,8 +45,7 @@ export async function setAvm(
 ): Promise<void> {
   const target = await run.db.asUser(run.user.id, async (tx) => {
     const target = resolveAccountRef(ref, await listAccounts(tx, { includeArchived: true }));
-    if (!target.isManual)
-      throw new UserError(`${target.name} is linked through Plaid: Plaid is its source`);
+    refuseLinked(target);
     if (!target.isActive) throw new UserError(`${target.name} is archived`);
     if (target.side !== "asset")
       throw new UserError(`avm is for homes: ${target.name} is a liability`);

@@ -9,7 +9,7 @@
  * providers.
  */
 
-import { resolveAccountRef } from "../core/account-ref.js";
+import { refuseLinked, resolveAccountRef } from "../core/account-ref.js";
 import { formatAmount, parseAmount } from "../core/amount.js";
 import { centsFromDecimal } from "../core/money.js";
 import { parsePercent } from "../core/valuation/inputs.js";
@@ -65,8 +65,7 @@ export async function setVehicle(
 
   const { target, basis } = await run.db.asUser(run.user.id, async (tx) => {
     const target = resolveAccountRef(ref, await listAccounts(tx, { includeArchived: true }));
-    if (!target.isManual)
-      throw new UserError(`${target.name} is linked through Plaid: Plaid is its source`);
+    refuseLinked(target);
     if (!target.isActive) throw new UserError(`${target.name} is archived`);
     if (target.side !== "asset")
       throw new UserError(`vehicle is for cars: ${target.name} is a liability`);

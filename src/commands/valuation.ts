@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { z } from "zod";
-import { resolveAccountRef } from "../core/account-ref.js";
+import { refuseLinked, resolveAccountRef } from "../core/account-ref.js";
 import { formatAmount, parseAmount } from "../core/amount.js";
 import { parseDate } from "../core/dates.js";
 import { describeValuation } from "../core/valuation/describe.js";
@@ -225,6 +225,7 @@ function clearCommand(app: App): Command {
             account,
             await listAccounts(tx, { includeArchived: true }),
           );
+          refuseLinked(target);
           const had = (await valuationsByAccount(tx)).get(target.id);
           if (!had) throw new UserError(`${target.name} has no valuation method`);
           await deleteValuation(tx, target.id);

@@ -49,3 +49,13 @@ export function resolveAccountRef<T extends RefCandidate>(
   }
   throw new UserError(`no ${noun} matches "${wanted}"; your ${noun}s: ${describe(accounts)}`);
 }
+
+/**
+ * Refuses an account linked through Plaid: Plaid is the source of what it is worth (its
+ * balances; a coin account's holding and method, src/plaid/coins.ts), so no command that
+ * sets, changes or removes a valuation or a holding touches it. One line, nothing written.
+ */
+export function refuseLinked(account: { readonly name: string; readonly isManual: boolean }): void {
+  if (!account.isManual)
+    throw new UserError(`${account.name} is linked through Plaid: Plaid is its source`);
+}

@@ -70,11 +70,20 @@ export function unvaluedNote(unvalued: readonly { name: string; reason: string }
   return `not valued today yet (networth revalue fetches the price): ${unvalued.map((u) => `${u.name} (${u.reason})`).join(", ")}`;
 }
 
+/**
+ * The unofficial code of an account Plaid gives only that (a wallet in BTC), else null: a
+ * possible coin account, kept or skipped by plaidAccounts.
+ */
+export function onlyUnofficial(a: AccountBase): string | null {
+  return a.balances.iso_currency_code ? null : a.balances.unofficial_currency_code || null;
+}
+
 /** The coin ids of the accounts that have only an unofficial code: whose prices to look up. */
 export function coinsWanted(accounts: readonly AccountBase[]): string[] {
   const ids = accounts.flatMap((a) => {
-    if (a.balances.iso_currency_code || !a.balances.unofficial_currency_code) return [];
-    const coin = coinForCode(a.balances.unofficial_currency_code);
+    const code = onlyUnofficial(a);
+    if (!code) return [];
+    const coin = coinForCode(code);
     return coin ? [coin] : [];
   });
   return [...new Set(ids)].sort();
@@ -102,7 +111,7 @@ export function plaidAccounts(
   const skipped: SkippedAccount[] = [];
   for (const a of accounts) {
     const iso = a.balances.iso_currency_code;
-    const unofficial = a.balances.unofficial_currency_code;
+    const unofficial = onlyUnofficial(a);
     const type = storedType(String(a.type));
     const base = {
       plaidAccountId: a.account_id,
@@ -112,7 +121,7 @@ export function plaidAccounts(
       subtype: a.subtype ? String(a.subtype) : null,
       mask: a.mask ?? null,
     };
-    if (!iso && unofficial) {
+    if (unofficial) {
       const asset = coinForCode(unofficial);
       const skip = (reason: string) => skipped.push({ name: a.name, currency: unofficial, reason });
       if (asset === null) {

@@ -3,6 +3,7 @@ import type { TransactionSql } from "postgres";
 import { type BalanceInput, writeBalances } from "../db/balances.js";
 import type { Database } from "../db/connection.js";
 import {
+  type ItemRow,
   insertItem,
   listItems,
   type PlaidAccountInput,
@@ -15,6 +16,7 @@ import { logRefresh } from "../db/sync.js";
 import { UserError } from "../errors.js";
 import {
   coinsWanted,
+  onlyUnofficial,
   plaidAccounts,
   type SkippedAccount,
   skippedNote,
@@ -118,6 +120,33 @@ async function classify(tx: TransactionSql, accounts: readonly AccountBase[], to
 }
 
 /**
+ * The item a new link would duplicate: one of the user's, not unlinked, at the same
+ * institution, with the same account masks. Whether a possible coin account (only an
+ * unofficial code) is kept can change between two links of one login: its coin may have been
+ * priced since, or its quantity may no longer be exact. So the masks of the accounts this
+ * link's Plaid answer gives only an unofficial code are left out on both sides, and an item
+ * linked when its wallet was skipped (or before coin accounts were kept at all) is still
+ * found. Another login's wallets, with other masks, still tell its item apart.
+ */
+function duplicateOf(
+  items: readonly ItemRow[],
+  institutionId: string,
+  kept: readonly PlaidAccountInput[],
+  accounts: readonly AccountBase[],
+): ItemRow | undefined {
+  const coins = new Set(accounts.flatMap((a) => (onlyUnofficial(a) && a.mask ? [a.mask] : [])));
+  const comparable = (masks: readonly (string | null)[]) =>
+    JSON.stringify(masks.filter((m): m is string => !!m && !coins.has(m)).sort());
+  const wanted = comparable(kept.map((a) => a.mask));
+  return items.find(
+    (i) =>
+      i.status !== "disconnected" &&
+      i.institutionId === institutionId &&
+      comparable(i.masks) === wanted,
+  );
+}
+
+/**
  * After Link: exchanges the public token, refuses a duplicate of an item this user already
  * linked (and removes the new one at Plaid), then stores the item (token encrypted), its
  * accounts, their first balances, a refresh log and the snapshots, in one transaction.
@@ -143,12 +172,11 @@ export async function completeLink(deps: LinkDeps, publicToken: string): Promise
           ).institution.name;
     const outcome = await deps.db.asUser(deps.userId, async (tx) => {
       const { kept, skipped } = await classify(tx, accountsResponse.accounts, deps.today);
-      const masks = kept.map((a) => a.mask ?? "").sort();
-      const duplicate = (await listItems(tx)).find(
-        (i) =>
-          i.status !== "disconnected" &&
-          i.institutionId === institutionId &&
-          JSON.stringify([...i.masks].sort()) === JSON.stringify(masks.filter(Boolean)),
+      const duplicate = duplicateOf(
+        await listItems(tx),
+        institutionId,
+        kept,
+        accountsResponse.accounts,
       );
       if (duplicate) {
         throw new UserError(

@@ -308,6 +308,67 @@ for (const kind of DATABASE_KINDS) {
         );
         expect(snapshots).toBeUndefined();
       });
+
+      it("refuses every holdings and valuation change on a Plaid account, coin account or not, with one line, writing nothing", async () => {
+        const today = addDays(D0, 5);
+        // A coin account as a link stores it (src/plaid/coins.ts): a holding of Plaid's
+        // quantity, the holdings method and a generated value; and a plain Plaid account.
+        await withDb(async (db) => {
+          const [item] = await db.sql<{ id: string }[]>`
+            INSERT INTO plaid_items (user_id, item_id, access_token, institution_id, institution_name)
+            VALUES (${userId}, 'item-h', 'x', 'ins_1', 'Exchange') RETURNING id`;
+          const [coin] = await db.sql<{ id: string }[]>`
+            INSERT INTO accounts (user_id, plaid_item_id, plaid_account_id, name, type, subtype, category)
+            VALUES (${userId}, ${item?.id as string}, 'acc-coin', 'Coin Wallet', 'other', 'other', 'digital_asset')
+            RETURNING id`;
+          await db.sql`
+            INSERT INTO accounts (user_id, plaid_item_id, plaid_account_id, name, type, subtype, category)
+            VALUES (${userId}, ${item?.id as string}, 'acc-brk', 'Brokerage', 'investment', 'brokerage', 'investment')`;
+          const id = coin?.id as string;
+          await db.sql`
+            INSERT INTO account_holdings (account_id, user_id, kind, asset, quantity, start_date)
+            VALUES (${id}, ${userId}, 'coin', 'bitcoin', '0.123456780000000000', ${today})`;
+          await db.sql`
+            INSERT INTO account_valuations (account_id, user_id, method, start_date, basis)
+            VALUES (${id}, ${userId}, 'holdings', ${today}, 0)`;
+          await db.sql`
+            INSERT INTO account_balances (account_id, date, balance, source)
+            VALUES (${id}, ${today}, 1111.11, 'rule')`;
+        });
+        const everything = () =>
+          withDb(async (db) => {
+            const [row] = await db.sql`
+              SELECT (SELECT json_agg(b ORDER BY b.account_id, b.date) FROM account_balances b)::text AS balances,
+                     (SELECT json_agg(h ORDER BY h.account_id, h.asset) FROM account_holdings h)::text AS holdings,
+                     (SELECT json_agg(v ORDER BY v.account_id) FROM account_valuations v)::text AS valuations,
+                     (SELECT json_agg(s ORDER BY s.date) FROM net_worth_snapshots s)::text AS snapshots,
+                     (SELECT count(*) FROM prices)::int AS prices`;
+            return row;
+          });
+        const before = await everything();
+        const calls = fake.requests.length;
+        for (const name of ["Coin Wallet", "Brokerage"]) {
+          const cases = [
+            ["holdings", "add", name, "--coin", "ethereum", "--quantity", "1"],
+            ["holdings", "set", name, "--coin", "bitcoin", "--quantity", "5"],
+            ["holdings", "remove", name, "--coin", "bitcoin"],
+            ["valuation", "set", name, "--method", "depreciation", "--rate", "10"],
+            ["valuation", "clear", name],
+            ["valuation", "clear", name, "--keep-values"],
+          ];
+          for (const args of cases) {
+            const r = await run(today, ...args);
+            expect([r.exitCode, r.stderr.trim().split("\n").length], args.join(" ")).toEqual([
+              1, 1,
+            ]);
+            expect(r.stderr.trim(), args.join(" ")).toBe(
+              `networth: ${name} is linked through Plaid: Plaid is its source`,
+            );
+          }
+        }
+        expect(await everything()).toEqual(before);
+        expect(fake.requests.length).toBe(calls);
+      });
     },
   );
 }

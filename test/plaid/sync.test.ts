@@ -9,10 +9,15 @@ import { revalue } from "../../src/db/revalue.js";
 import { refreshSnapshots } from "../../src/db/snapshots.js";
 import { createPlaidClient, plaidSettings } from "../../src/plaid/client.js";
 import { type Keyring, loadKeyring } from "../../src/plaid/crypto.js";
-import { completeLink } from "../../src/plaid/link-flow.js";
+import { completeLink, completeUpdate } from "../../src/plaid/link-flow.js";
 import { type SyncDeps, syncItems } from "../../src/plaid/sync.js";
 import { DATABASE_KINDS, type TestTarget } from "../support/databases.js";
-import { type FakePlaid, startFakePlaid } from "../support/fake-plaid.js";
+import {
+  type FakeAccountInput,
+  type FakeItem,
+  type FakePlaid,
+  startFakePlaid,
+} from "../support/fake-plaid.js";
 
 const today = todayIn();
 
@@ -26,6 +31,11 @@ function halfUpCents(quantity: string, price: string): string {
   const p = parse(price);
   const unit = 10n ** BigInt(q.places + p.places - 2);
   const cents = (q.n * p.n * 2n + unit) / (2n * unit);
+  return `${cents / 100n}.${String(cents % 100n).padStart(2, "0")}`;
+}
+/** The sum of two cent amounts given as decimal text ("100.00" + "563.95"). */
+function plusCents(a: string, b: string): string {
+  const cents = BigInt(a.replace(".", "")) + BigInt(b.replace(".", ""));
   return `${cents / 100n}.${String(cents % 100n).padStart(2, "0")}`;
 }
 const bank = (prefix: string) => [
@@ -491,6 +501,226 @@ for (const kind of DATABASE_KINDS) {
           { date: d3, balance: "0.00", source: "plaid" },
         ]);
         expect(await netWorth(d3)).toEqual({ nw: "0.00", crypto: "0.00" });
+      });
+    });
+
+    /** A user of one's own, items and accounts apart from the others'. */
+    async function newUser(email: string): Promise<string> {
+      const [user] = await db.sql<{ id: string }[]>`
+        INSERT INTO users (email) VALUES (${email}) RETURNING id`;
+      return user?.id as string;
+    }
+    const storePrice = (asset: string, date: string, value: string) =>
+      db.sql`INSERT INTO prices (asset, currency, date, price, source)
+             VALUES (${asset}, 'USD', ${date}, ${value}, 'import')`;
+    const accountValues = (name: string) =>
+      db.sql<{ date: string; balance: string; source: string }[]>`
+        SELECT b.date, b.balance::text AS balance, b.source::text AS source
+        FROM account_balances b JOIN accounts a ON a.id = b.account_id
+        WHERE a.name = ${name} ORDER BY b.date`;
+    const coinState = async (name: string) =>
+      db.sql<
+        {
+          id: string;
+          currency: string;
+          category: string;
+          quantity: string | null;
+          start: string | null;
+          method: string | null;
+          methodStart: string | null;
+        }[]
+      >`
+        SELECT a.id, a.currency, a.category::text AS category, h.quantity::text AS quantity,
+               h.start_date AS start, v.method::text AS method, v.start_date AS method_start
+        FROM accounts a
+        LEFT JOIN account_holdings h ON h.account_id = a.id
+        LEFT JOIN account_valuations v ON v.account_id = a.id
+        WHERE a.name = ${name} ORDER BY a.created_at`;
+
+    describe("update-mode Link of an item with a crypto wallet", () => {
+      const [d1, d2, d3] = [addDays(today, -2), addDays(today, -1), today];
+      const [p2, p3] = ["0.456789", "0.5"];
+      let user: string;
+      let item: FakeItem;
+      let itemRow: string;
+      beforeAll(async () => {
+        user = await newUser("update-coins@example.com");
+      });
+      const update = (date: string) =>
+        completeUpdate(
+          { db, userId: user, client, keyring, today: date },
+          itemRow,
+          item.accessToken,
+        );
+      const snapshot = async (date: string) =>
+        (
+          await db.sql<{ nw: string; crypto: string }[]>`
+            SELECT net_worth::text AS nw, asset_breakdown->>'digitalAssets' AS crypto
+            FROM net_worth_snapshots WHERE user_id = ${user} AND date = ${date}`
+        )[0];
+
+      it("creates the coin account a first link skipped, holding Plaid's exact quantity, as a first link does", async () => {
+        const created = fake.createItem({
+          accounts: [
+            {
+              name: "Update Cash",
+              type: "depository",
+              subtype: "checking",
+              current: 100,
+              mask: "AD01",
+            },
+            {
+              name: "ADA Wallet",
+              type: "other",
+              subtype: "other",
+              current: 1234.567891,
+              mask: "AD02",
+              unofficialCurrencyCode: "ADA",
+            },
+          ],
+        });
+        item = created.item;
+        // The first link knows no price of cardano (as an item linked before coin accounts
+        // existed): the wallet is skipped and stored nowhere.
+        const first = await completeLink(
+          { db, userId: user, client, keyring, today: d1 },
+          created.publicToken,
+        );
+        expect(first.skipped).toEqual([
+          { name: "ADA Wallet", currency: "ADA", reason: "no price of cardano stored yet" },
+        ]);
+        itemRow = first.itemId;
+        expect(await coinState("ADA Wallet")).toEqual([]);
+        await db.sql`UPDATE plaid_items SET status = 'error', error_code = 'ITEM_LOGIN_REQUIRED'
+                     WHERE id = ${itemRow}`;
+        await storePrice("cardano", d2, p2);
+
+        const outcome = await update(d2);
+        expect(outcome.skipped).toEqual([]);
+        expect(outcome.accounts.map((a) => a.name)).toEqual(["Update Cash", "ADA Wallet"]);
+        expect(await coinState("ADA Wallet")).toEqual([
+          {
+            id: expect.any(String),
+            currency: "USD",
+            category: "digital_asset",
+            quantity: "1234.567891000000000000",
+            start: d2,
+            method: "holdings",
+            methodStart: d2,
+          },
+        ]);
+        const v2 = halfUpCents("1234.567891", p2);
+        expect(await accountValues("ADA Wallet")).toEqual([
+          { date: d2, balance: v2, source: "rule" },
+        ]);
+        expect(await snapshot(d2)).toEqual({ nw: plusCents("100.00", v2), crypto: v2 });
+        const [state] = await db.sql`
+          SELECT status::text AS status, error_code FROM plaid_items WHERE id = ${itemRow}`;
+        expect(state).toEqual({ status: "active", errorCode: null });
+        const [log] = await db.sql`
+          SELECT status::text AS status, error_message FROM data_refresh_logs
+          WHERE plaid_item_id = ${itemRow} ORDER BY started_at DESC LIMIT 1`;
+        expect(log).toEqual({ status: "success", errorMessage: null });
+      });
+
+      it("keeps it on the next update: the same quantity rewrites nothing, a new one counts from its day", async () => {
+        const [stored] = await coinState("ADA Wallet");
+        const v2 = halfUpCents("1234.567891", p2);
+        await update(d2);
+        expect(await coinState("ADA Wallet")).toEqual([stored]);
+        expect(await accountValues("ADA Wallet")).toEqual([
+          { date: d2, balance: v2, source: "rule" },
+        ]);
+
+        await storePrice("cardano", d3, p3);
+        fake.setBalance(item.itemId, "ADA Wallet", { current: 2000.000000001 });
+        const outcome = await update(d3);
+        expect(outcome.skipped).toEqual([]);
+        expect(await coinState("ADA Wallet")).toEqual([
+          { ...stored, quantity: "2000.000000001000000000", start: d3, methodStart: d3 },
+        ]);
+        const v3 = halfUpCents("2000.000000001", p3);
+        expect(await accountValues("ADA Wallet")).toEqual([
+          { date: d2, balance: v2, source: "plaid" },
+          { date: d3, balance: v3, source: "rule" },
+        ]);
+        expect(await snapshot(d3)).toEqual({ nw: plusCents("100.00", v3), crypto: v3 });
+      });
+    });
+
+    describe("the duplicate check with a crypto wallet", () => {
+      const d = today;
+      let user: string;
+      let itemRow: string;
+      let firstItem: FakeItem;
+      const cash = {
+        name: "Dup Cash",
+        type: "depository",
+        subtype: "checking",
+        current: 50,
+        mask: "XL01",
+      };
+      const wallet = (current: number, mask = "XL02") => ({
+        name: "XLM Wallet",
+        type: "other",
+        subtype: "other",
+        current,
+        mask,
+        unofficialCurrencyCode: "XLM",
+      });
+      beforeAll(async () => {
+        user = await newUser("duplicate-coins@example.com");
+      });
+      const link = (publicToken: string) =>
+        completeLink({ db, userId: user, client, keyring, today: d }, publicToken);
+      const counts = async () =>
+        (
+          await db.sql<{ items: number; accounts: number }[]>`
+            SELECT (SELECT count(*) FROM plaid_items WHERE user_id = ${user})::int AS items,
+                   (SELECT count(*) FROM accounts WHERE user_id = ${user})::int AS accounts`
+        )[0];
+      /** Links the same login again and expects the refusal, nothing stored, the new item removed. */
+      async function refusedAgain(accounts: readonly FakeAccountInput[]) {
+        const before = await counts();
+        const again = fake.createItem({ accounts });
+        await expect(link(again.publicToken)).rejects.toThrow(
+          /already linked .*networth link --update [0-9a-f]{8}/,
+        );
+        expect(await counts()).toEqual(before);
+        expect(again.item.removed).toBe(true);
+      }
+
+      it("refuses a second link of the same login whose first link skipped the wallet", async () => {
+        const created = fake.createItem({ accounts: [cash, wallet(15000.25)] });
+        firstItem = created.item;
+        const first = await link(created.publicToken);
+        expect(first.skipped.map((s) => s.name)).toEqual(["XLM Wallet"]);
+        itemRow = first.itemId;
+        // Since then a price of stellar is stored: the same login's wallet would be kept now.
+        await storePrice("stellar", d, "0.1");
+        await refusedAgain([cash, wallet(15000.25)]);
+      });
+
+      it("refuses it too once the wallet is stored and a new link would skip it", async () => {
+        await completeUpdate(
+          { db, userId: user, client, keyring, today: d },
+          itemRow,
+          firstItem.accessToken,
+        );
+        expect((await coinState("XLM Wallet")).map((a) => a.quantity)).toEqual([
+          "15000.250000000000000000",
+        ]);
+        // More than 18 decimals: this link would skip the wallet the item holds.
+        await refusedAgain([cash, wallet(1e-19)]);
+      });
+
+      it("still links another login at the same bank", async () => {
+        const other = fake.createItem({
+          accounts: [{ ...cash, name: "Other Cash", mask: "XL91" }, wallet(3, "XL92")],
+        });
+        const outcome = await link(other.publicToken);
+        expect(outcome.accounts.map((a) => a.mask)).toEqual(["XL91", "XL92"]);
+        expect((await counts())?.items).toBe(2);
       });
     });
   });

@@ -5,6 +5,7 @@
  */
 
 import { UsageError, UserError } from "../../errors.js";
+import { refuseLinked } from "../account-ref.js";
 import { formatAmount } from "../amount.js";
 import { parseCsv } from "../csv.js";
 import { isIsoDate } from "../dates.js";
@@ -104,11 +105,7 @@ export function buildRule(
   indexPoints: readonly IndexPoint[] = [],
 ): ValuationRule {
   checkOptions(options);
-  if (!account.isManual) {
-    throw new UserError(
-      `${account.name} is linked through Plaid: Plaid is its source, so it takes no valuation method`,
-    );
-  }
+  refuseLinked(account);
   if (!account.isActive) throw new UserError(`${account.name} is archived`);
   const isLoan = options.method === "amortization";
   if (isLoan && account.side !== "liability") {
