@@ -89,7 +89,7 @@ async function convertedMoves(
     const d = size(b) - size(a);
     return d > 0n ? 1 : d < 0n ? -1 : a.name.localeCompare(b.name);
   });
-  return converted.slice(0, limit).filter((m) => m.effect !== 0n || m.change !== "0");
+  return converted.slice(0, limit);
 }
 
 /** A user's report, every read in one transaction (one consistent moment). */
