@@ -14,6 +14,7 @@ import {
 } from "../core/doctor/data.js";
 import {
   CHECK_NAMES,
+  type CheckStatus,
   type Finding,
   MANUAL_STALE_DAYS,
   SYNC_STALE_HOURS,
@@ -141,18 +142,21 @@ async function staleMarket(tx: Parameters<Parameters<Database["asUser"]>[1]>[0])
   );
 }
 
+/** How a status shows on a terminal: the column is 6 wide, the loud ones in capitals. */
+const STATUS_MARKS: Record<CheckStatus, string> = { ok: "ok", warn: "WARN", fail: "FAIL" };
+
 const NAME_WIDTH = Math.max(...CHECK_NAMES.map((n) => n.length)) + 2;
 
 export function doctorCommand(app: App): Command {
   const command = new Command("doctor")
     .description(
-      "check your connections, values, snapshots, the database and the token key; exit 1 when a check fails",
+      "check your connections, values, snapshots, the database and the token key; exit 1 when a check fails (a warning alone exits 0)",
     )
     .option("--json", "print the checks as JSON")
     .addHelpText(
       "after",
       `
-Checks, each ok or FAIL with what was found and the fix:
+Checks, each ok, WARN or FAIL with what was found and the fix:
   database       reachable, and every migration applied (networth db migrate); the embedded
                  database migrates itself
   key-file       the token key file is mode 0600 (or does not exist yet); notes when the key
@@ -163,15 +167,17 @@ Checks, each ok or FAIL with what was found and the fix:
   sync           every active connection synced in the last ${SYNC_STALE_HOURS} hours
   manual-values  every manual account has a value from the last ${MANUAL_STALE_DAYS} days
   market-values  no holdings (or other market method) is stale: its provider answered today
-  budgets        every price provider is under 80% of its monthly request budget
+  budgets        every price provider is under 80% of its monthly request budget; WARN at
+                 80% or more, FAIL when a budget is spent (no request left)
   snapshot       today's net worth snapshot exists (when any account has a value)
 
 Without a login (or with an expired session) the login check fails and the checks of your
 data are left out; when the database cannot be opened or is not up to date, only the
 database and key-file checks run. Either way the report is printed (--json included) and the
-exit code is 1, so a cron job notices. Exit code 0 only when every check passes.
+exit code is 1, so a cron job notices. Exit code 0 only when no check fails: a WARN is
+something to see to soon (its fix says what), and alone it exits 0 with "ok": true.
 
---json: { "ok": boolean, "checks": [{ "name", "status": "ok"|"fail", "message", "fix", "details": [...] }] }`,
+--json: { "ok": boolean, "checks": [{ "name", "status": "ok"|"warn"|"fail", "message", "fix", "details": [...] }] }`,
     )
     .action(async (raw: Record<string, unknown>, cmd: Command) => {
       const input = parseOptions(z.object({ json: z.boolean().optional() }), raw);
@@ -179,17 +185,23 @@ exit code is 1, so a cron job notices. Exit code 0 only when every check passes.
       const out = app.output(input);
       const findings = await runChecks(ctx);
       const failed = findings.filter((f) => f.check.status === "fail");
+      const warned = findings.filter((f) => f.check.status === "warn");
       if (out.json) {
         out.result({ ok: failed.length === 0, checks: findings.map((f) => f.check) });
       } else {
         const indent = " ".repeat(6 + NAME_WIDTH);
         for (const { check, lines } of findings) {
-          const status = check.status === "ok" ? "ok" : "FAIL";
+          const status = STATUS_MARKS[check.status];
           out.line(`${status.padEnd(6)}${check.name.padEnd(NAME_WIDTH)}${check.message}`);
           for (const line of lines) out.line(`${indent}${line}`);
           if (check.fix) out.line(`${indent}fix: ${check.fix}`);
         }
-        if (failed.length === 0) out.line(`All ${findings.length} checks passed.`);
+        if (failed.length === 0)
+          out.line(
+            warned.length === 0
+              ? `All ${findings.length} checks passed.`
+              : `All ${findings.length} checks passed, ${warned.length} with ${warned.length === 1 ? "a warning" : "warnings"}: ${warned.map((f) => f.check.name).join(", ")}.`,
+          );
       }
       if (failed.length > 0)
         throw new UserError(

@@ -12,7 +12,7 @@ interface DoctorJson {
   ok: boolean;
   checks: {
     name: string;
-    status: "ok" | "fail";
+    status: "ok" | "warn" | "fail";
     message: string;
     fix: string | null;
     details: Record<string, unknown>[];
@@ -154,6 +154,52 @@ for (const kind of DATABASE_KINDS) {
       expect(text.stdout).toMatch(/^ +fix: networth snapshot/m);
 
       expect((await run("snapshot")).exitCode).toBe(0);
+      await expectHealthy();
+    });
+
+    it("warns at 80 % of a budget and exits 0; fails a spent budget and exits 1", async () => {
+      const month = today.slice(0, 7);
+      const setUsed = (n: number) =>
+        withDb(
+          (db) => db.sql`INSERT INTO provider_requests (provider, month, requests)
+            VALUES ('rentcast', ${month}, ${n})
+            ON CONFLICT (provider, month) DO UPDATE SET requests = EXCLUDED.requests`,
+        );
+      const fix = "networth config set budget.rentcast <n> to allow more, or wait for next month";
+      // RentCast's default budget is 50 requests a month: 40 is 80 %.
+      await setUsed(40);
+      const warned = await run("doctor", "--json");
+      expect(warned.exitCode, warned.stderr).toBe(0);
+      expect(warned.stderr).toBe("");
+      const report = json<DoctorJson>(warned);
+      expect(report.ok).toBe(true);
+      expect(report.checks.map((c) => [c.name, c.status])).toEqual(
+        ALL_CHECKS.map((name) => [name, name === "budgets" ? "warn" : "ok"]),
+      );
+      expect(report.checks.find((c) => c.name === "budgets")).toEqual({
+        name: "budgets",
+        status: "warn",
+        message: "rentcast has used 40 of 50 requests this month (80% or more)",
+        fix,
+        details: expect.arrayContaining([{ provider: "rentcast", limit: 50, used: 40, left: 10 }]),
+      });
+      const text = await run("doctor");
+      expect(text.exitCode).toBe(0);
+      expect(text.stderr).toBe("");
+      expect(text.stdout).toMatch(/^WARN +budgets +rentcast has used 40 of 50 requests/m);
+      expect(text.stdout).toMatch(/^ +fix: networth config set budget\.rentcast <n>/m);
+      expect(text.stdout).toMatch(/^ok +snapshot /m);
+      expect(text.stdout).toMatch(/All 10 checks passed, 1 with a warning: budgets\.$/);
+
+      await setUsed(50);
+      const check = onlyFailure(await run("doctor", "--json"), "budgets");
+      expect(check.message).toBe("rentcast has used 50 of 50 requests this month (none left)");
+      expect(check.fix).toBe(fix);
+      const spent = await run("doctor");
+      expect(spent.exitCode).toBe(1);
+      expect(spent.stdout).toMatch(/^FAIL +budgets +rentcast has used 50 of 50 requests/m);
+
+      await withDb((db) => db.sql`DELETE FROM provider_requests WHERE provider = 'rentcast'`);
       await expectHealthy();
     });
 

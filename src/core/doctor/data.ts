@@ -12,6 +12,7 @@ import {
   plural,
   ref,
   SYNC_STALE_HOURS,
+  warn,
 } from "./finding.js";
 
 /** The checks of the user's data: items, their syncs, manual values, today's snapshot. */
@@ -216,9 +217,13 @@ export interface BudgetUse {
   readonly used: number;
 }
 
-/** Fails when a provider has used 80 % or more of its monthly budget. */
+/**
+ * Warns when a provider has used 80 % or more of its monthly budget (requests are still left);
+ * fails when one has none left (its values go stale until next month or a larger budget).
+ */
 export function budgetFinding(budgets: readonly BudgetUse[]): Finding {
   const high = budgets.filter((b) => b.used * 100 >= b.limit * BUDGET_WARN_PERCENT);
+  const spent = high.filter((b) => b.used >= b.limit);
   const details = budgets.map((b) => ({ ...b, left: Math.max(0, b.limit - b.used) }));
   const lines = budgets.map((b) => `${b.provider}: ${b.used} of ${b.limit} requests this month`);
   if (high.length === 0)
@@ -228,13 +233,16 @@ export function budgetFinding(budgets: readonly BudgetUse[]): Finding {
       details,
       lines,
     );
-  return fail(
-    "budgets",
-    `${high.map((b) => `${b.provider} has used ${b.used} of ${b.limit} requests this month`).join("; ")} (${BUDGET_WARN_PERCENT}% or more)`,
-    `networth config set budget.${high[0]?.provider} <n> to allow more, or wait for next month`,
-    details,
-    lines,
-  );
+  const message = high
+    .map(
+      (b) =>
+        `${b.provider} has used ${b.used} of ${b.limit} requests this month (${b.used >= b.limit ? "none left" : `${BUDGET_WARN_PERCENT}% or more`})`,
+    )
+    .join("; ");
+  const fix = `networth config set budget.${(spent[0] ?? high[0])?.provider} <n> to allow more, or wait for next month`;
+  return spent.length > 0
+    ? fail("budgets", message, fix, details, lines)
+    : warn("budgets", message, fix, details, lines);
 }
 
 /**

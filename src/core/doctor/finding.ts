@@ -25,10 +25,16 @@ export const CHECK_NAMES = [
 ] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
+/**
+ * How a check came out: ok; warn, something to see to soon that does not stop the tool (doctor
+ * still exits 0); fail, something broken now (doctor exits 1).
+ */
+export type CheckStatus = "ok" | "warn" | "fail";
+
 /** One check as --json prints it. */
 export interface DoctorCheck {
   name: CheckName;
-  status: "ok" | "fail";
+  status: CheckStatus;
   /** One line: what was found. */
   message: string;
   /** One line: what to run or do about it; null when nothing (or nothing known) fixes it. */
@@ -49,6 +55,14 @@ export const ok = (
   details: Record<string, unknown>[] = [],
   lines: string[] = [],
 ): Finding => ({ check: { name, status: "ok", message, fix: null, details }, lines });
+
+export const warn = (
+  name: CheckName,
+  message: string,
+  fix: string | null,
+  details: Record<string, unknown>[] = [],
+  lines: string[] = [],
+): Finding => ({ check: { name, status: "warn", message, fix, details }, lines });
 
 export const fail = (
   name: CheckName,

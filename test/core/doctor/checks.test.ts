@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  budgetFinding,
   type DoctorItem,
   itemsFinding,
   manualFinding,
@@ -259,5 +260,35 @@ describe("doctor's checks of the user's data", () => {
     expect(
       snapshotFinding({ expected: false, exists: false }, today, "YYYY-MM-DD").check.status,
     ).toBe("ok");
+  });
+});
+
+describe("doctor's budgets check", () => {
+  const use = (used: number, limit = 50) => ({ provider: "rentcast", limit, used });
+
+  it("warns at 80 % of a budget and under 100 % (requests are still left), passes under", () => {
+    expect(budgetFinding([use(39), use(7999, 10000)]).check).toMatchObject({
+      status: "ok",
+      fix: null,
+    });
+    for (const used of [40, 49]) {
+      expect(budgetFinding([use(used)]).check).toMatchObject({
+        status: "warn",
+        message: `rentcast has used ${used} of 50 requests this month (80% or more)`,
+        fix: "networth config set budget.rentcast <n> to allow more, or wait for next month",
+        details: [{ provider: "rentcast", limit: 50, used, left: 50 - used }],
+      });
+    }
+  });
+
+  it("fails a spent budget (no request left), and names it first in the fix", () => {
+    const coins = { provider: "coingecko", limit: 10000, used: 8500 };
+    expect(budgetFinding([coins, use(50)]).check).toMatchObject({
+      status: "fail",
+      message:
+        "coingecko has used 8500 of 10000 requests this month (80% or more); rentcast has used 50 of 50 requests this month (none left)",
+      fix: "networth config set budget.rentcast <n> to allow more, or wait for next month",
+    });
+    expect(budgetFinding([use(60)]).check.status).toBe("fail");
   });
 });
