@@ -1,6 +1,5 @@
 import { Command } from "commander";
 import { z } from "zod";
-import { DATE_FORMATS, type DateFormat } from "../config.js";
 import type { Context } from "../context.js";
 import { addDays, dateFormatOf } from "../core/dates.js";
 import {
