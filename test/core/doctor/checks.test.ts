@@ -62,14 +62,18 @@ describe("doctor's login check", () => {
       details: [{ email: "me+x@example.com", expiresAt }],
     });
     // Expiring exactly now is expired; a second later is not.
-    expect(loginFinding({ email: "a@b.c", expiresAt: now }, "db", now, ISO).check.status).toBe("fail");
+    expect(loginFinding({ email: "a@b.c", expiresAt: now }, "db", now, ISO).check.status).toBe(
+      "fail",
+    );
     const later = new Date(now.getTime() + 1000);
     expect(loginFinding({ email: "a@b.c", expiresAt: later }, "db", now, ISO).check).toMatchObject({
       status: "ok",
       message: "logged in as a@b.c (session until 2026-03-10)",
     });
     // The day the session ends, in the user's date format.
-    expect(loginFinding({ email: "a@b.c", expiresAt: later }, "db", now, "DD.MM.YYYY").check).toMatchObject({
+    expect(
+      loginFinding({ email: "a@b.c", expiresAt: later }, "db", now, "DD.MM.YYYY").check,
+    ).toMatchObject({
       message: "logged in as a@b.c (session until 10.03.2026)",
     });
     // An email a shell would split is quoted in the fix.
