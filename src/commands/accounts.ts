@@ -42,7 +42,7 @@ export function accountsCommand(app: App): Command {
         const foreign = [...new Set(listed.map((r) => r.currency))].filter((c) => c !== mine);
         return {
           listed,
-          labels: await valuationLabels(tx, listed),
+          labels: await valuationLabels(tx, listed, out.json ? "YYYY-MM-DD" : run.dateFormat),
           // Today's rate of each foreign currency, as today's snapshot converts it (issue 13).
           fractions: await pairFractions(
             tx,
@@ -183,7 +183,9 @@ export function historyCommand(app: App): Command {
       const { account, label, rows } = await run.db.asUser(run.user.id, async (tx) => {
         const account = resolveAccountRef(ref, await listAccounts(tx, { includeArchived: true }));
         const includeArchive = input.all ?? false;
-        const label = (await valuationLabels(tx, [account])).get(account.id);
+        const label = (
+          await valuationLabels(tx, [account], out.json ? "YYYY-MM-DD" : run.dateFormat)
+        ).get(account.id);
         return {
           account,
           label,
@@ -323,7 +325,11 @@ export function deleteCommand(app: App): Command {
           );
         }
         const history = await balanceHistory(tx, target.id, {}, { includeArchive: true });
-        const span = history.length ? ` from ${history.at(-1)?.date} to ${history[0]?.date}` : "";
+        const [first, last] = [history.at(-1), history[0]];
+        const span =
+          first && last
+            ? ` from ${formatDate(first.date, run.dateFormat)} to ${formatDate(last.date, run.dateFormat)}`
+            : "";
         if (!raw.yes) {
           throw new UserError(
             `not deleted: "${target.name}" has ${history.length} balance(s)${span}` +

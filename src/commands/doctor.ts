@@ -1,8 +1,7 @@
 import { Command } from "commander";
 import { z } from "zod";
-import { DATE_FORMATS, type DateFormat } from "../config.js";
 import type { Context } from "../context.js";
-import { addDays } from "../core/dates.js";
+import { addDays, dateFormatOf } from "../core/dates.js";
 import {
   budgetFinding,
   itemsFinding,
@@ -86,19 +85,17 @@ async function runChecks(ctx: Context): Promise<Finding[]> {
   const db = database.check.status === "ok" ? opened.db : null;
   if (!db) return [database, keyFileFinding(keyFile, null)];
   const found = await ctx.currentSession();
+  const dateFormat = dateFormatOf(found?.user.preferences.dateFormat);
   const login = loginFinding(
     found && { email: found.user.email, expiresAt: found.session.expiresAt },
     db.target.display,
     ctx.now(),
+    dateFormat,
   );
   if (!found || login.check.status === "fail")
     return [database, keyFileFinding(keyFile, null), login];
   const { user } = found;
   const today = ctx.today();
-  const format = user.preferences.dateFormat;
-  const dateFormat: DateFormat = (DATE_FORMATS as readonly string[]).includes(format)
-    ? (format as DateFormat)
-    : "MM/DD/YYYY";
   const facts = await db.asUser(user.id, async (tx) => ({
     items: await listItems(tx),
     manual: await staleManualAccounts(tx, addDays(today, -MANUAL_STALE_DAYS)),
@@ -117,7 +114,7 @@ async function runChecks(ctx: Context): Promise<Finding[]> {
     marketFinding(facts.market, dateFormat),
     budgetFinding(used),
     snapshotFinding(facts.snapshot, today, dateFormat),
-    ratesFinding(missingRates(facts.leftOut), today),
+    ratesFinding(missingRates(facts.leftOut), today, dateFormat),
   ];
 }
 

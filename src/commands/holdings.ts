@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { z } from "zod";
 import { refuseLinked, resolveAccountRef } from "../core/account-ref.js";
 import { formatAmount } from "../core/amount.js";
-import { parseDate } from "../core/dates.js";
+import { formatDate, parseDate } from "../core/dates.js";
 import { Money } from "../core/money.js";
 import { multiply, parseFraction, roundScaled } from "../core/valuation/fraction.js";
 import {
@@ -145,10 +145,17 @@ async function writeAndRevalue(
   return { stale: done.stale[0], written: (a?.inserted ?? 0) + (a?.updated ?? 0) };
 }
 
-function reportStale(out: Output, name: string, stale: StaleAccount | undefined): void {
+function reportStale(
+  out: Output,
+  run: UserRun,
+  name: string,
+  stale: StaleAccount | undefined,
+): void {
   if (!stale) return;
+  const lastGood =
+    stale.lastGood === null ? "none yet" : formatDate(stale.lastGood, run.dateFormat);
   out.warn(
-    `${name} is stale: ${stale.reason}; last good value ${stale.lastGood ?? "none yet"} (networth revalue retries)`,
+    `${name} is stale: ${stale.reason}; last good value ${lastGood} (networth revalue retries)`,
   );
 }
 
@@ -210,10 +217,10 @@ function addCommand(app: App): Command {
         });
       } else {
         out.line(
-          `${target.name}: holds ${describeHolding(holding)} from ${start}; ${market.prices.length} prices fetched, ${result.written} values written.`,
+          `${target.name}: holds ${describeHolding(holding)} from ${formatDate(start, run.dateFormat)}; ${market.prices.length} prices fetched, ${result.written} values written.`,
         );
       }
-      reportStale(out, target.name, result.stale);
+      reportStale(out, run, target.name, result.stale);
     });
   return examples(command, [
     "networth holdings add Crypto --coin bitcoin --quantity 0.5",
@@ -294,7 +301,7 @@ function setCommand(app: App): Command {
           `${target.name}: now holds ${describeHolding(holding)}; ${result.written} values rewritten.`,
         );
       }
-      reportStale(out, target.name, result.stale);
+      reportStale(out, run, target.name, result.stale);
     });
   return examples(command, [
     "networth holdings set Crypto --coin bitcoin --quantity 0.75",
@@ -420,9 +427,9 @@ function listCommand(app: App): Command {
             r.h.kind === "metal"
               ? `${describeHolding(r.h)} (${METAL_NAMES[r.h.asset as Metal]})`
               : describeHolding(r.h),
-            r.h.start,
+            formatDate(r.h.start, run.dateFormat),
             r.price?.price ?? "none",
-            r.price?.date ?? "",
+            r.price ? formatDate(r.price.date, run.dateFormat) : "",
             r.value === null ? "" : formatAmount(r.value),
           ]),
           ["left", "left", "left", "right", "left", "right"],
@@ -430,7 +437,9 @@ function listCommand(app: App): Command {
       );
       for (const [id, v] of data.stale) {
         if (v.stale && data.held.has(id))
-          out.warn(`${names.get(id) ?? id} is stale since ${v.stale.since}: ${v.stale.reason}`);
+          out.warn(
+            `${names.get(id) ?? id} is stale since ${v.stale.since ? formatDate(v.stale.since, run.dateFormat) : "?"}: ${v.stale.reason}`,
+          );
       }
     });
   return examples(command, ["networth holdings list", "networth holdings list Crypto --json"]);

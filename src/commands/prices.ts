@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { z } from "zod";
-import { parseDate } from "../core/dates.js";
+import { formatDate, parseDate } from "../core/dates.js";
 import { parseAsset, parsePriceCsv } from "../core/valuation/holdings.js";
 import { listPrices, upsertPrices } from "../db/prices.js";
 import { revalue } from "../db/revalue.js";
@@ -55,8 +55,10 @@ function importCommand(app: App): Command {
         });
         return;
       }
+      const shown = (iso: string | undefined) =>
+        iso === undefined ? "" : formatDate(iso, run.dateFormat);
       out.line(
-        `Prices of ${assets.join(", ")}: ${prices.length} from ${dates[0]} to ${dates.at(-1)} ` +
+        `Prices of ${assets.join(", ")}: ${prices.length} from ${shown(dates[0])} to ${shown(dates.at(-1))} ` +
           `(${counts.added} new, ${counts.changed} changed, ${counts.unchanged} unchanged).`,
       );
     });
@@ -107,7 +109,7 @@ export function pricesCommand(app: App): Command {
       out.line(
         renderTable(
           ["Asset", "Date", "Price (USD)", "Source"],
-          rows.map((r) => [r.asset, r.date, r.price, r.source]),
+          rows.map((r) => [r.asset, formatDate(r.date, run.dateFormat), r.price, r.source]),
           ["left", "left", "right", "left"],
         ),
       );

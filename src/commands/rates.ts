@@ -9,7 +9,7 @@ import {
   parsePair,
   parseRate,
 } from "../core/currency.js";
-import { addDays, daysBetween, parseDate } from "../core/dates.js";
+import { addDays, daysBetween, formatDate, parseDate } from "../core/dates.js";
 import { decodeUtf8File } from "../core/text-file.js";
 import {
   clearOwnRates,
@@ -100,7 +100,13 @@ export function ratesCommand(app: App): Command {
           out.line(
             renderTable(
               ["Currency", "Days", "First", "Last", "Source"],
-              coverage.map((c) => [c.quote, String(c.days), c.first, c.last, c.source]),
+              coverage.map((c) => [
+                c.quote,
+                String(c.days),
+                formatDate(c.first, run.dateFormat),
+                formatDate(c.last, run.dateFormat),
+                c.source,
+              ]),
               ["left", "right"],
             ),
           );
@@ -110,7 +116,11 @@ export function ratesCommand(app: App): Command {
           out.line(
             renderTable(
               ["Pair", "Date", "Rate"],
-              own.map((o) => [pairLabel(o.base, o.quote), o.date, o.rate]),
+              own.map((o) => [
+                pairLabel(o.base, o.quote),
+                formatDate(o.date, run.dateFormat),
+                o.rate,
+              ]),
               ["left", "left", "right"],
             ),
           );
@@ -130,15 +140,18 @@ export function ratesCommand(app: App): Command {
         out.result({ base: pair.base, quote: pair.quote, days });
         return;
       }
-      out.line(`1 ${pair.base} in ${pair.quote}, ${from} to ${to}:`);
+      const date = (iso: string) => formatDate(iso, run.dateFormat);
+      out.line(`1 ${pair.base} in ${pair.quote}, ${date(from)} to ${date(to)}:`);
       out.line(
         renderTable(
           ["Date", "Rate", "Source", "Published"],
           days.map((d) => [
-            d.date,
+            date(d.date),
             d.rate ?? "missing",
             d.source === "own" ? "yours" : (d.source ?? ""),
-            d.publishedOn !== null && d.publishedOn !== d.date ? `${d.publishedOn} (carried)` : "",
+            d.publishedOn !== null && d.publishedOn !== d.date
+              ? `${date(d.publishedOn)} (carried)`
+              : "",
           ]),
           ["left", "right"],
         ),
@@ -224,8 +237,9 @@ export function ratesCommand(app: App): Command {
           out.result({ base, quote, rate, from, to, days, changed: written });
           return;
         }
+        const date = (iso: string) => formatDate(iso, run.dateFormat);
         out.line(
-          `Your rate: 1 ${base} = ${rate} ${quote} ${from === to ? `on ${from}` : `from ${from} to ${to} (${days} days)`}; it wins over fetched rates.`,
+          `Your rate: 1 ${base} = ${rate} ${quote} ${from === to ? `on ${date(from)}` : `from ${date(from)} to ${date(to)} (${days} days)`}; it wins over fetched rates.`,
         );
       },
     );

@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { z } from "zod";
 import { toCsv } from "../core/csv.js";
-import { parseDate } from "../core/dates.js";
+import { formatDate, parseDate } from "../core/dates.js";
 import { Money } from "../core/money.js";
 import { INTERVALS, type Interval } from "../core/report.js";
 import { escapeForTerminal } from "../core/text.js";
@@ -103,13 +103,14 @@ export function reportCommand(app: App): Command {
         renderReport(out, report, run.dateFormat);
         if (effect) {
           const money = (cents: bigint) => signedAmount(cents, report.currency);
+          const [fromText, toText] = [from, to].map((d) => formatDate(d, run.dateFormat));
           out.line(
-            `Currency effect ${from} to ${to}: ${money(effect.change)} = balances ${money(effect.balances)} + exchange rates ${money(effect.rates)}` +
+            `Currency effect ${fromText} to ${toText}: ${money(effect.change)} = balances ${money(effect.balances)} + exchange rates ${money(effect.rates)}` +
               (effect.leftOut.length > 0
                 ? ` + counted at one end only ${money(effect.coverage)} (no rate on ${effect.leftOut
                     .map(
                       (a) =>
-                        `${a.missing === "both" ? "either day" : a.missing === "from" ? from : to}: ${escapeForTerminal(a.name)} (${a.currency})`,
+                        `${a.missing === "both" ? "either day" : a.missing === "from" ? fromText : toText}: ${escapeForTerminal(a.name)} (${a.currency})`,
                     )
                     .join(", ")})`
                 : ""),

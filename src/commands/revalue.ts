@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { z } from "zod";
+import type { DateFormat } from "../config.js";
 import { resolveAccountRef } from "../core/account-ref.js";
-import { addDays, todayIn } from "../core/dates.js";
+import { addDays, formatDate, todayIn } from "../core/dates.js";
 import { centsFromDecimal } from "../core/money.js";
 import { parseIndexCsv } from "../core/valuation/inputs.js";
 import { listAccounts } from "../db/accounts.js";
@@ -108,13 +109,16 @@ async function writeLookups(tx: Parameters<typeof recordLookups>[0], report: Mar
   );
 }
 
+/** `format`: the user's date format; ISO for --all-users, which has no user. */
 function render(
   out: Output,
   result: RevalueResult,
   names: Map<string, string>,
   dryRun: boolean,
   market: MarketReport,
+  format: DateFormat,
 ) {
+  const date = (iso: string) => formatDate(iso, format);
   const failed = [
     ...(market.market?.failed ?? []),
     ...(market.homes?.failed ?? []),
@@ -170,7 +174,7 @@ function render(
     for (const a of result.accounts) {
       if (a.inserted + a.updated + a.deleted === 0) continue;
       out.line(
-        `${names.get(a.accountId) ?? a.accountId}: ${a.method}, ${verb} ${a.inserted} new, ${a.updated} changed, ${a.deleted} removed (from ${a.earliestChange})`,
+        `${names.get(a.accountId) ?? a.accountId}: ${a.method}, ${verb} ${a.inserted} new, ${a.updated} changed, ${a.deleted} removed (from ${a.earliestChange === null ? "?" : date(a.earliestChange)})`,
       );
     }
     out.info(
@@ -182,10 +186,10 @@ function render(
   for (const p of result.problems)
     out.warn(`${names.get(p.accountId) ?? p.accountId}: ${p.message}`);
   for (const f of failed) out.warn(`${describeCall(f.call)} failed: ${f.reason}`);
-  for (const h of heldBack) out.warn(`${h.asset} on ${h.date}: ${h.reason}`);
+  for (const h of heldBack) out.warn(`${h.asset} on ${date(h.date)}: ${h.reason}`);
   for (const s of result.stale)
     out.warn(
-      `${names.get(s.accountId) ?? s.accountId} is stale: ${s.reason}; last good value ${s.lastGood ?? "none yet"}`,
+      `${names.get(s.accountId) ?? s.accountId} is stale: ${s.reason}; last good value ${s.lastGood === null ? "none yet" : date(s.lastGood)}`,
     );
   const troubles = [
     result.problems.length > 0 ? `${result.problems.length} method(s) could not run` : "",
@@ -270,7 +274,7 @@ export function revalueCommand(app: App): Command {
           }
           return done;
         });
-        render(out, result, new Map(), dryRun, market);
+        render(out, result, new Map(), dryRun, market, "YYYY-MM-DD");
         return;
       }
       const run = await userRun(app, cmd);
@@ -307,7 +311,7 @@ export function revalueCommand(app: App): Command {
         if (!dryRun) await refreshFrom(tx, run, result.earliestByUser.get(run.user.id) ?? null);
         return { result, names };
       });
-      render(out, result, names, dryRun, market);
+      render(out, result, names, dryRun, market, run.dateFormat);
     });
   return examples(command, [
     "networth revalue",
@@ -360,8 +364,10 @@ export function indexCommand(app: App): Command {
         });
         return;
       }
+      const shown = (iso: string | undefined) =>
+        iso === undefined ? "" : formatDate(iso, run.dateFormat);
       out.line(
-        `Index ${input.name}: ${points.length} values, ${points[0]?.date} to ${points.at(-1)?.date} ` +
+        `Index ${input.name}: ${points.length} values, ${shown(points[0]?.date)} to ${shown(points.at(-1)?.date)} ` +
           `(${result.added} new, ${result.changed} changed, ${result.removed} removed).`,
       );
     });

@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { z } from "zod";
 import { formatAmount } from "../core/amount.js";
 import { snapshotModel } from "../core/buckets.js";
-import { parseDate } from "../core/dates.js";
+import { formatDate, parseDate } from "../core/dates.js";
 import { centsFromDecimal } from "../core/money.js";
 import { readLatestSnapshot, refreshSnapshots } from "../db/snapshots.js";
 import { UsageError } from "../errors.js";
@@ -77,17 +77,18 @@ export function snapshotCommand(app: App): Command {
         return;
       }
       if (out.quiet) return;
+      const date = (iso: string) => formatDate(iso, run.dateFormat);
       if (from !== to)
         out.line(
-          `Snapshots from ${from} to ${to}: ${result.upserted} written, ${result.deleted} removed, ${result.days - result.upserted - result.deleted} already current.`,
+          `Snapshots from ${date(from)} to ${date(to)}: ${result.upserted} written, ${result.deleted} removed, ${result.days - result.upserted - result.deleted} already current.`,
         );
       if (!latest) {
-        out.line(`No snapshot for ${to}: no account has a balance on or before that day.`);
+        out.line(`No snapshot for ${date(to)}: no account has a balance on or before that day.`);
         return;
       }
       const money = (d: string) => formatAmount(centsFromDecimal(d));
       out.line(
-        `Net worth on ${latest.date}: ${money(latest.netWorth)} (assets ${money(latest.totalAssets)}, liabilities ${money(latest.totalLiabilities)})`,
+        `Net worth on ${date(latest.date)}: ${money(latest.netWorth)} (assets ${money(latest.totalAssets)}, liabilities ${money(latest.totalLiabilities)})`,
       );
     });
   return examples(command, [

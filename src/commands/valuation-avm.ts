@@ -8,6 +8,7 @@
 
 import { refuseLinked, resolveAccountRef } from "../core/account-ref.js";
 import { formatAmount } from "../core/amount.js";
+import { formatDate } from "../core/dates.js";
 import { centsFromDecimal, Money } from "../core/money.js";
 import { listAccounts } from "../db/accounts.js";
 import { holdingsByAccount } from "../db/holdings.js";
@@ -100,7 +101,7 @@ export async function setAvm(
         ? ` (range ${formatAmount(centsFromDecimal(lookup.low))} to ${formatAmount(centsFromDecimal(lookup.high))})`
         : "";
     out.line(
-      `${target.name}: valued by RentCast at ${formatAmount(centsFromDecimal(lookup.value))}${range} on ${lookup.date}; looked up again every 30 days by revalue.`,
+      `${target.name}: valued by RentCast at ${formatAmount(centsFromDecimal(lookup.value))}${range} on ${formatDate(lookup.date, run.dateFormat)}; looked up again every 30 days by revalue.`,
     );
   } else {
     out.line(`${target.name}: home value method set; no value yet.`);

@@ -1,5 +1,7 @@
 import type { TransactionSql } from "postgres";
+import type { DateFormat } from "../config.js";
 import { formatAmount } from "../core/amount.js";
+import { formatDate, isIsoDate } from "../core/dates.js";
 import { centsFromDecimal } from "../core/money.js";
 import { describeValuation } from "../core/valuation/describe.js";
 import { describeHolding } from "../core/valuation/holdings.js";
@@ -11,17 +13,23 @@ import { type StaleState, valuationsByAccount } from "../db/valuations.js";
 /** An account's method for accounts, history, the dashboard and doctor. */
 export interface ValuationLabel {
   readonly method: string;
-  /** "depreciating 15%/yr", "amortizing, 287 payments left, paid off 2049-02-01". */
+  /** "depreciating 15%/yr", "amortizing, 287 payments left, paid off 02/01/2049". */
   readonly description: string;
   /** A market method that could not value today: why, since when, its last good value. */
   readonly stale: StaleState | null;
 }
 
-/** The methods of these accounts, described from each account's current value. */
+/**
+ * The methods of these accounts, described from each account's current value, with dates in
+ * `format` (the user's for text, ISO for JSON).
+ */
 export async function valuationLabels(
   tx: TransactionSql,
   accounts: readonly Pick<AccountRow, "id" | "balance" | "balanceDate">[],
+  format: DateFormat,
 ): Promise<Map<string, ValuationLabel>> {
+  // A stale state's `since` may be empty (a row written without one): shown as it is.
+  const date = (iso: string) => (isIsoDate(iso) ? formatDate(iso, format) : iso);
   const stored = await valuationsByAccount(tx);
   const withHoldings = accounts
     .filter((a) => stored.get(a.id)?.rule.method === "holdings")
@@ -50,12 +58,12 @@ export async function valuationLabels(
       v.rule.method === "holdings" && held
         ? `holdings: ${held.map(describeHolding).join(", ")}`
         : v.rule.method === "avm" && last
-          ? `home value from RentCast: ${formatAmount(last.cents)}${range}, looked up ${last.date}`
+          ? `home value from RentCast: ${formatAmount(last.cents)}${range}, looked up ${date(last.date)}`
           : v.rule.method === "vehicle" && cars.get(account.id)?.make
-            ? `${[cars.get(account.id)?.year, cars.get(account.id)?.make, cars.get(account.id)?.model].filter(Boolean).join(" ")}, ${describeValuation(v.rule, current)}`
-            : describeValuation(v.rule, current);
+            ? `${[cars.get(account.id)?.year, cars.get(account.id)?.make, cars.get(account.id)?.model].filter(Boolean).join(" ")}, ${describeValuation(v.rule, current, format)}`
+            : describeValuation(v.rule, current, format);
     const staleText = v.stale
-      ? `; STALE since ${v.stale.since} (last good value ${v.stale.lastGood ?? "none"}): ${v.stale.reason}`
+      ? `; STALE since ${date(v.stale.since)} (last good value ${v.stale.lastGood === null ? "none" : date(v.stale.lastGood)}): ${v.stale.reason}`
       : "";
     labels.set(account.id, {
       method: v.rule.method,

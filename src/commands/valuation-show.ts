@@ -1,5 +1,6 @@
 import { resolveAccountRef } from "../core/account-ref.js";
 import { formatAmount } from "../core/amount.js";
+import { formatDate } from "../core/dates.js";
 import { Money } from "../core/money.js";
 import { describeValuation, loanOutlook } from "../core/valuation/describe.js";
 import { parseRatio, ratioText } from "../core/valuation/exact.js";
@@ -125,7 +126,8 @@ export async function showValuation(run: UserRun, out: Output, ref: string): Pro
     .sort((a, b) => (a.date < b.date ? -1 : 1))
     .at(-1);
   const outlook = rule.method === "amortization" && current ? loanOutlook(rule, current) : null;
-  const description = describeValuation(rule, current ?? null);
+  const description = (format: UserRun["dateFormat"]) =>
+    describeValuation(rule, current ?? null, format);
   const index =
     rule.method === "index"
       ? { base: indexOn(points, anchor.date), latest: points.at(-1) ?? null }
@@ -134,7 +136,7 @@ export async function showValuation(run: UserRun, out: Output, ref: string): Pro
     out.result({
       account: { id: target.id, name: target.name },
       valuation: ruleJson(rule),
-      description,
+      description: description("YYYY-MM-DD"),
       formula: formula(rule),
       anchor: { date: anchor.date, balance: new Money(anchor.balance), source: anchor.kind },
       index: index && {
@@ -160,17 +162,22 @@ export async function showValuation(run: UserRun, out: Output, ref: string): Pro
     });
     return;
   }
-  out.line(`${target.name}: ${description}`);
+  const date = (iso: string) => formatDate(iso, run.dateFormat);
+  out.line(`${target.name}: ${description(run.dateFormat)}`);
   for (const [key, value] of Object.entries(ruleJson(rule))) {
     if (key === "method") continue;
-    out.line(
-      `  ${key.padEnd(13)}${value instanceof Money ? formatAmount(value.cents) : String(value)}`,
-    );
+    const shown =
+      value instanceof Money
+        ? formatAmount(value.cents)
+        : key === "start" || key === "firstPayment"
+          ? date(String(value))
+          : String(value);
+    out.line(`  ${key.padEnd(13)}${shown}`);
   }
   out.line(
-    `  anchor       ${formatAmount(anchor.balance)} on ${anchor.date} (${anchor.kind === "own" ? "a value of yours" : "the basis"})`,
+    `  anchor       ${formatAmount(anchor.balance)} on ${date(anchor.date)} (${anchor.kind === "own" ? "a value of yours" : "the basis"})`,
   );
-  if (index?.base) out.line(`  index then   ${index.base.value} (${index.base.date})`);
+  if (index?.base) out.line(`  index then   ${index.base.value} (${date(index.base.date)})`);
   out.line(`  rule         ${formula(rule)}`);
   if (next.length === 0) {
     out.line("  No further values.");
@@ -190,13 +197,13 @@ export async function showValuation(run: UserRun, out: Output, ref: string): Pro
       next.map((row) =>
         loan
           ? [
-              row.date,
+              date(row.date),
               String(row.payment),
               formatAmount(row.interest ?? 0n),
               formatAmount(row.principal ?? 0n),
               formatAmount(row.cents),
             ]
-          : [row.date, step(row), formatAmount(row.cents)],
+          : [date(row.date), step(row), formatAmount(row.cents)],
       ),
       loan ? ["left", "right", "right", "right", "right"] : ["left", "right", "right"],
     ),

@@ -11,6 +11,7 @@
 
 import { refuseLinked, resolveAccountRef } from "../core/account-ref.js";
 import { formatAmount, parseAmount } from "../core/amount.js";
+import { formatDate } from "../core/dates.js";
 import { centsFromDecimal } from "../core/money.js";
 import { parsePercent } from "../core/valuation/inputs.js";
 import { listAccounts } from "../db/accounts.js";
@@ -175,8 +176,8 @@ export async function setVehicle(
   } else {
     out.line(
       lookup
-        ? `${target.name} (${vehicle}): priced by MarketCheck at ${formatAmount(centsFromDecimal(lookup.value))} on ${lookup.date}; again every 30 days, depreciating ${rate}%/yr between.`
-        : `${target.name} (${vehicle}): depreciating ${rate}%/yr from ${formatAmount(basis.cents)} (${basis.date})${marketcheckKey(run.ctx) ? "" : "; set prices.marketcheckKey for price predictions"}.`,
+        ? `${target.name} (${vehicle}): priced by MarketCheck at ${formatAmount(centsFromDecimal(lookup.value))} on ${formatDate(lookup.date, run.dateFormat)}; again every 30 days, depreciating ${rate}%/yr between.`
+        : `${target.name} (${vehicle}): depreciating ${rate}%/yr from ${formatAmount(basis.cents)} (${formatDate(basis.date, run.dateFormat)})${marketcheckKey(run.ctx) ? "" : "; set prices.marketcheckKey for price predictions"}.`,
     );
   }
   if (result.stale)

@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { z } from "zod";
 import { refuseLinked, resolveAccountRef } from "../core/account-ref.js";
 import { formatAmount, parseAmount } from "../core/amount.js";
-import { parseDate } from "../core/dates.js";
+import { formatDate, parseDate } from "../core/dates.js";
 import { describeValuation } from "../core/valuation/describe.js";
 import { buildRule, METHODS, type SetOptions } from "../core/valuation/inputs.js";
 import { listAccounts } from "../db/accounts.js";
@@ -179,7 +179,7 @@ function setCommand(app: App): Command {
         return;
       }
       out.line(
-        `${result.target.name}: ${describeValuation(result.rule, null)} from ${result.rule.start} ` +
+        `${result.target.name}: ${describeValuation(result.rule, null, run.dateFormat)} from ${formatDate(result.rule.start, run.dateFormat)} ` +
           `(${formatAmount(result.rule.basis)}); ${counts.inserted} values written, ` +
           `${counts.updated} changed, ${counts.deleted} removed.`,
       );

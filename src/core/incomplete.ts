@@ -64,3 +64,12 @@ export function missingRates(
       };
     });
 }
+
+/**
+ * A missing rate's line with its dates written by `date` (the user's format; `line` itself
+ * stays ISO, as JSON shows it). The line's only ISO-shaped words are its dates: the rest is
+ * currency codes and counts.
+ */
+export function missingRateLine(missing: MissingRate, date: (iso: string) => string): string {
+  return missing.line.replace(/\b[0-9]{4}-[0-9]{2}-[0-9]{2}\b/g, (iso) => date(iso));
+}

@@ -5,6 +5,7 @@ import { formatAmount } from "../core/amount.js";
 import { bucketLabel } from "../core/buckets.js";
 import type { Report } from "../core/build-report.js";
 import { formatDate } from "../core/dates.js";
+import { missingRateLine } from "../core/incomplete.js";
 import { type BucketShare, CHANGE_WINDOWS } from "../core/report.js";
 import { chartLines } from "./chart.js";
 import { signedAmount, signedPercent } from "./format.js";
@@ -40,7 +41,8 @@ export function renderReport(out: Output, report: Report, format: DateFormat): v
     `Net worth ${money(c.netWorth.cents)} on ${date(c.date)}   assets ${money(c.totalAssets.cents)}   liabilities ${money(c.totalLiabilities.cents)}`,
   );
   // Never silent: a day without a rate leaves accounts out, and the report says so first.
-  for (const missing of report.missingRates) out.line(`Incomplete: ${missing.line}`);
+  for (const missing of report.missingRates)
+    out.line(`Incomplete: ${missingRateLine(missing, date)}`);
   const range = report.changes.range;
   if (range)
     out.line(

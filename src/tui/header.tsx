@@ -1,6 +1,7 @@
 import { Box, Text } from "ink";
 import { formatAmount } from "../core/amount.js";
 import type { Report } from "../core/build-report.js";
+import { missingRateLine } from "../core/incomplete.js";
 import { signedAmount, signedPercent } from "../output/format.js";
 import { RANGES, type RangeKey } from "./ranges.js";
 import type { Theme } from "./theme.js";
@@ -60,7 +61,7 @@ export function Header(props: HeaderProps) {
           </Text>
           {report?.missingRates[0] ? (
             <Text color={theme.down}>
-              {`   incomplete: ${report.missingRates.map((m) => m.line).join("; ")}`}
+              {`   incomplete: ${report.missingRates.map((m) => missingRateLine(m, props.describeDate)).join("; ")}`}
             </Text>
           ) : null}
         </Text>

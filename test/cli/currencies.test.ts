@@ -139,16 +139,19 @@ for (const kind of DATABASE_KINDS) {
         ]);
         await oracle();
         // Never silent: the report, its JSON and doctor say it in one line.
+        // JSON keeps the ISO date; the text and doctor's message write it in the user's format
+        // (the default, MM/DD/YYYY).
         const line = "EUR→USD missing before 2025-02-28: 1 account left out";
+        const shown = "EUR→USD missing before 02/28/2025: 1 account left out";
         const text = await run("report", "--from", "2025-02-26");
         expect(text.exitCode).toBe(0);
-        expect(text.stdout).toContain(`Incomplete: ${line}`);
+        expect(text.stdout).toContain(`Incomplete: ${shown}`);
         expect(text.stdout).toContain("Net worth $1,562.30");
         // A foreign account: the default report has the currency effect's line.
         // Sparkonto has no rate on 02-26, so only the end counts it: that is the third part,
         // and the parts add up to the snapshots' change (500.00 to 1,562.30).
         expect(text.stdout).toMatch(
-          /^Currency effect 2025-02-26 to 2025-03-05: \+\$1,062\.30 = balances \$0\.00 \+ exchange rates \$0\.00 \+ counted at one end only \+\$1,062\.30 \(no rate on 2025-02-26: Sparkonto \(EUR\)\)$/m,
+          /^Currency effect 02\/26\/2025 to 03\/05\/2025: \+\$1,062\.30 = balances \$0\.00 \+ exchange rates \$0\.00 \+ counted at one end only \+\$1,062\.30 \(no rate on 02\/26\/2025: Sparkonto \(EUR\)\)$/m,
         );
         const wide = json<{
           changes: { range: { amount: number } };
@@ -203,16 +206,17 @@ for (const kind of DATABASE_KINDS) {
         const doctor = json<{ checks: { name: string; status: string; message: string }[] }>(
           await run("doctor", "--json"),
         );
+        // doctor's messages are sentences for people, in the user's format as its others are.
         expect(doctor.checks.find((c) => c.name === "rates")).toMatchObject({
           status: "ok",
-          message: line,
+          message: shown,
         });
       });
 
       it("lets the user's own rate win on its days, and clears it", async () => {
         const set = await run("rates", "set", "EUR", "USD", "1.0850", "--date", "2025-03-01");
         expect(set.exitCode).toBe(0);
-        expect(set.stdout).toContain("1 EUR = 1.085 USD on 2025-03-01");
+        expect(set.stdout).toContain("1 EUR = 1.085 USD on 03/01/2025");
         expect((await snapshots()).find((r) => r.date === "2025-03-01")?.netWorth).toBe("1585.00");
         const days = json<{ days: { date: string; rate: string | null; source: string | null }[] }>(
           await run("rates", "EUR/USD", "--from", "2025-02-27", "--to", "2025-03-02", "--json"),

@@ -79,7 +79,9 @@ describe.each(ZONES)("text output under TZ=%s", (tz, offset) => {
     );
     const refused = await run("delete", "Car loan");
     expect(refused.exitCode).toBe(1);
-    expect(refused.stderr).toMatch(/^networth: not deleted: "Car loan" has 1 balance\(s\)/);
+    expect(refused.stderr).toMatch(
+      /^networth: not deleted: "Car loan" has 1 balance\(s\) from 03\/15\/2026 to 03\/15\/2026 /,
+    );
     expect((await run("delete", "Car loan", "--yes")).stdout).toBe(
       'Deleted "Car loan" and its 1 balance(s).',
     );
@@ -94,7 +96,7 @@ describe.each(ZONES)("text output under TZ=%s", (tz, offset) => {
     expect(audit.stdout).toMatch(new RegExp(`^${TIME(offset)} +DELETE +accounts +"Car loan"`, "m"));
     const snapshot = await run("snapshot");
     expect(snapshot.stdout).toMatch(
-      /^Net worth on 2026-03-15: \$460,000\.00 \(assets \$460,000\.00, liabilities \$0\.00\)$/m,
+      /^Net worth on 03\/15\/2026: \$460,000\.00 \(assets \$460,000\.00, liabilities \$0\.00\)$/m,
     );
     const report = await run("report", "--from", "2026-03-01");
     expect(report.exitCode).toBe(0);

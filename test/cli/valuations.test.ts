@@ -225,6 +225,60 @@ for (const kind of DATABASE_KINDS) {
         await snapshotsAgree();
       });
 
+      it("text writes the loan's dates, and snapshot's, in the user's date format; JSON keeps ISO", async () => {
+        const dotted = (iso: string) => iso.split("-").reverse().join(".");
+        const paidOff = addMonths(firstPayment, 359);
+        expect((await run("config", "set", "preferences.dateFormat", "DD.MM.YYYY")).exitCode).toBe(
+          0,
+        );
+        try {
+          const description = `amortizing, 290 payments left, paid off ${dotted(paidOff)}`;
+          expect((await run("accounts")).stdout).toMatch(
+            new RegExp(`^ {2}Mortgage +${description.replace(/\./g, "\\.")}$`, "m"),
+          );
+          expect((await run("history", "Mortgage")).stdout).toContain(
+            `rule: computed by the account's method, ${description}`,
+          );
+          const show = (await run("valuation", "show", "Mortgage")).stdout.split("\n");
+          expect(show[0]).toBe(`Mortgage: ${description}`);
+          expect(show).toContain(`  start        ${dotted(loanStart)}`);
+          expect(show).toContain(`  firstPayment ${dotted(firstPayment)}`);
+          expect(show.find((l) => l.startsWith("  anchor "))).toMatch(
+            / on [0-9]{2}\.[0-9]{2}\.[0-9]{4} \(/,
+          );
+          expect(show.filter((l) => /^[0-9]{2}\.[0-9]{2}\.[0-9]{4} /.test(l))).toHaveLength(12);
+          // The machine formats stay ISO.
+          const shown = json<{ description: string }>(
+            await run("valuation", "show", "Mortgage", "--json"),
+          );
+          expect(shown.description).toBe(`amortizing, 290 payments left, paid off ${paidOff}`);
+          const listed = json<{
+            liabilities: { name: string; valuation: { description: string } }[];
+          }>(await run("accounts", "--json"));
+          expect(listed.liabilities.find((a) => a.name === "Mortgage")?.valuation.description).toBe(
+            shown.description,
+          );
+          const from = addDays(today, -2);
+          const snapshot = await run("snapshot", "--from", dotted(from));
+          expect(snapshot.exitCode, snapshot.stderr).toBe(0);
+          expect(snapshot.stdout).toMatch(
+            new RegExp(
+              `^Snapshots from ${dotted(from)} to ${dotted(today)}: `.replace(/\./g, "\\."),
+              "m",
+            ),
+          );
+          expect(snapshot.stdout).toMatch(
+            new RegExp(`^Net worth on ${dotted(today).replace(/\./g, "\\.")}: `, "m"),
+          );
+          const snapshotJson = json<{ from: string; to: string; snapshot: { date: string } }>(
+            await run("snapshot", "--json"),
+          );
+          expect([snapshotJson.from, snapshotJson.snapshot.date]).toEqual([today, today]);
+        } finally {
+          expect((await run("config", "unset", "preferences.dateFormat")).exitCode).toBe(0);
+        }
+      });
+
       it("a value of the user's own in the middle moves every later generated value and no earlier one", async () => {
         const before = await rows("Car");
         const middle = addDays(addMonths(carStart, 10), 5);

@@ -1,6 +1,6 @@
 import type { DateFormat } from "../../config.js";
 import { daysBetween, formatDate } from "../dates.js";
-import type { MissingRate } from "../incomplete.js";
+import { type MissingRate, missingRateLine } from "../incomplete.js";
 import { type ItemState, itemAdvice, itemNeedsUser } from "../item-advice.js";
 import { shellWord } from "../shell.js";
 import {
@@ -250,12 +250,18 @@ export function budgetFinding(budgets: readonly BudgetUse[]): Finding {
  * snapshot leaves an account out (a rate update or an own rate fixes it); older gaps (days
  * before a currency's first published rate) are reported, and pass.
  */
-export function ratesFinding(missing: readonly MissingRate[], today: string): Finding {
+export function ratesFinding(
+  missing: readonly MissingRate[],
+  today: string,
+  dateFormat: DateFormat,
+): Finding {
   const details = missing.map(({ line: _line, ...rest }) => rest);
   if (missing.length === 0) {
     return ok("rates", "every account is converted at a rate of its day (or needs none)");
   }
-  const message = missing.map((m) => m.line).join("; ");
+  const message = missing
+    .map((m) => missingRateLine(m, (iso) => formatDate(iso, dateFormat)))
+    .join("; ");
   if (missing.some((m) => m.last === today)) {
     return fail(
       "rates",

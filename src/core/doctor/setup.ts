@@ -1,3 +1,5 @@
+import type { DateFormat } from "../../config.js";
+import { formatDate } from "../dates.js";
 import { formatInstant } from "../instant.js";
 import { octalMode, shellPath, shellWord } from "../shell.js";
 import { ENCRYPTION_KEY_ENV } from "../token-key.js";
@@ -161,7 +163,12 @@ export interface LoginFacts {
   readonly expiresAt: Date;
 }
 
-export function loginFinding(found: LoginFacts | null, display: string, now: Date): Finding {
+export function loginFinding(
+  found: LoginFacts | null,
+  display: string,
+  now: Date,
+  dateFormat: DateFormat,
+): Finding {
   if (!found) return fail("login", `not logged in to ${display}`, "networth login <email>");
   const { email, expiresAt } = found;
   const details = [{ email, expiresAt }];
@@ -174,7 +181,7 @@ export function loginFinding(found: LoginFacts | null, display: string, now: Dat
     );
   return ok(
     "login",
-    `logged in as ${email} (session until ${expiresAt.toISOString().slice(0, 10)})`,
+    `logged in as ${email} (session until ${formatDate(expiresAt.toISOString().slice(0, 10), dateFormat)})`,
     details,
   );
 }

@@ -1,6 +1,8 @@
 /** A method in words, and an amortized loan's outlook, for accounts, history and doctor. */
 
+import type { DateFormat } from "../../config.js";
 import { formatAmount } from "../amount.js";
+import { formatDate } from "../dates.js";
 import { parseRatio, ratioText } from "./exact.js";
 import { addMonths } from "./months.js";
 import { type DatedCents, generate, type ValuationRule } from "./rules.js";
@@ -35,10 +37,14 @@ export function loanOutlook(
 
 /**
  * "depreciating 15%/yr", "appreciating 4.5%/yr", "following index hpi",
- * "amortizing, 287 payments left, paid off 2049-02-01". `current` is the account's latest
- * value (for a loan's outlook).
+ * "amortizing, 287 payments left, paid off 02/01/2049". `current` is the account's latest
+ * value (for a loan's outlook); `format` is how its dates are written (ISO for JSON).
  */
-export function describeValuation(rule: ValuationRule, current: DatedCents | null): string {
+export function describeValuation(
+  rule: ValuationRule,
+  current: DatedCents | null,
+  format: DateFormat,
+): string {
   switch (rule.method) {
     case "depreciation":
       return `depreciating ${percent(rule.rate)}%/yr${rule.floor > 0n ? `, floor ${formatAmount(rule.floor)}` : ""}`;
@@ -55,10 +61,11 @@ export function describeValuation(rule: ValuationRule, current: DatedCents | nul
     case "amortization": {
       if (!current) return `amortizing at ${percent(rule.apr)}%`;
       const outlook = loanOutlook(rule, current);
-      if (outlook.paymentsLeft === 0) return `amortizing, paid off ${outlook.paidOff}`;
+      const paidOff = (date: string | null) => (date === null ? "" : formatDate(date, format));
+      if (outlook.paymentsLeft === 0) return `amortizing, paid off ${paidOff(outlook.paidOff)}`;
       return outlook.paidOff === null
         ? `amortizing, ${outlook.paymentsLeft}+ payments left, not paid off by the payment`
-        : `amortizing, ${outlook.paymentsLeft} payment${outlook.paymentsLeft === 1 ? "" : "s"} left, paid off ${outlook.paidOff}`;
+        : `amortizing, ${outlook.paymentsLeft} payment${outlook.paymentsLeft === 1 ? "" : "s"} left, paid off ${paidOff(outlook.paidOff)}`;
     }
   }
 }

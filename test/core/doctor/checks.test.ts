@@ -46,10 +46,12 @@ const item = (over: Partial<DoctorItem> = {}): DoctorItem => ({
 const failed = (findings: readonly Finding[]) =>
   findings.filter((f) => f.check.status === "fail").map((f) => f.check.name);
 
+const ISO = "YYYY-MM-DD" as const;
+
 describe("doctor's login check", () => {
   it("fails an expired session, with a login for that email as the fix", () => {
     const expiresAt = new Date("2026-03-10T11:59:59Z");
-    const finding = loginFinding({ email: "me+x@example.com", expiresAt }, "the db", now);
+    const finding = loginFinding({ email: "me+x@example.com", expiresAt }, "the db", now, ISO);
     expect(finding.check).toEqual({
       name: "login",
       status: "fail",
@@ -61,19 +63,27 @@ describe("doctor's login check", () => {
       details: [{ email: "me+x@example.com", expiresAt }],
     });
     // Expiring exactly now is expired; a second later is not.
-    expect(loginFinding({ email: "a@b.c", expiresAt: now }, "db", now).check.status).toBe("fail");
+    expect(loginFinding({ email: "a@b.c", expiresAt: now }, "db", now, ISO).check.status).toBe(
+      "fail",
+    );
     const later = new Date(now.getTime() + 1000);
-    expect(loginFinding({ email: "a@b.c", expiresAt: later }, "db", now).check).toMatchObject({
+    expect(loginFinding({ email: "a@b.c", expiresAt: later }, "db", now, ISO).check).toMatchObject({
       status: "ok",
       message: "logged in as a@b.c (session until 2026-03-10)",
     });
+    // The day the session ends, in the user's date format.
+    expect(
+      loginFinding({ email: "a@b.c", expiresAt: later }, "db", now, "DD.MM.YYYY").check,
+    ).toMatchObject({
+      message: "logged in as a@b.c (session until 10.03.2026)",
+    });
     // An email a shell would split is quoted in the fix.
-    const odd = loginFinding({ email: "o'neil@example.com", expiresAt }, "db", now);
+    const odd = loginFinding({ email: "o'neil@example.com", expiresAt }, "db", now, ISO);
     expect(odd.check.fix).toBe("networth login 'o'\\''neil@example.com'");
   });
 
   it("fails without a session", () => {
-    expect(loginFinding(null, "~/data", now).check).toMatchObject({
+    expect(loginFinding(null, "~/data", now, ISO).check).toMatchObject({
       status: "fail",
       message: "not logged in to ~/data",
       fix: "networth login <email>",
