@@ -62,7 +62,7 @@ export const COMMANDS: readonly LazyCommand[] = [
   ),
   lazy(
     "doctor [options]",
-    "check your connections, values, snapshots, the database and the token key; exit 1 when a check fails",
+    "check your connections, values, snapshots, the database and the token key; exit 1 when a check fails (a warning alone exits 0)",
     async () => (await import("./commands/doctor.js")).doctorCommand,
   ),
   lazy(
