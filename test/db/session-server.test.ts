@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { SessionServer } from "../../src/db/pglite-server.js";
 
 /**
@@ -92,4 +92,36 @@ describe("the embedded database's session server", () => {
       await b.end();
     }
   });
+});
+
+describe("stopping the session server", () => {
+  it("returns as soon as the last connection has closed, without waiting on a timer", async () => {
+    const { PGlite } = await import("@electric-sql/pglite");
+    const dir = mkdtempSync(join(tmpdir(), "networth-session-stop-"));
+    const db = await PGlite.create();
+    const server = new SessionServer(db);
+    const socket = join(dir, ".s.PGSQL.5432");
+    await server.listen(socket);
+    const sql = postgres({ path: socket, max: 1, username: "postgres", database: "postgres" });
+    const realSetTimeout = globalThis.setTimeout;
+    try {
+      expect(await sql`SELECT 1 AS n`).toEqual([{ n: 1 }]);
+      // The client leaves as a command does when it ends; its socket closes on the server
+      // side a moment later. With setTimeout frozen, a stop that polls for that never returns.
+      const ended = sql.end();
+      vi.useFakeTimers({ toFake: ["setTimeout"] });
+      const outcome = await Promise.race([
+        server.stop(60_000).then(() => "stopped"),
+        new Promise((resolve) => realSetTimeout(() => resolve("still waiting"), 5_000)),
+      ]);
+      vi.useRealTimers();
+      await ended;
+      expect(outcome).toBe("stopped");
+    } finally {
+      vi.useRealTimers();
+      await server.stop(0);
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
