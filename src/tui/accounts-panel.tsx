@@ -21,9 +21,9 @@ const METHOD_WORDS: Record<string, string> = {
   avm: "home value",
   vehicle: "vehicle value",
 };
-const manualLabel = (row: AccountRow) =>
+const manualLabel = (row: AccountRow, describeDate: (iso: string) => string) =>
   row.valuationStaleSince
-    ? `stale since ${row.valuationStaleSince}`
+    ? `stale since ${describeDate(row.valuationStaleSince)}`
     : row.valuationMethod
       ? (METHOD_WORDS[row.valuationMethod] ?? "manual")
       : "manual";
@@ -44,6 +44,8 @@ export interface AccountsPanelProps {
   readonly today: string;
   /** Marks an account whose linked item needs the user (a new login, say). */
   readonly needsAttention: (row: AccountRow) => boolean;
+  /** A date as the user writes it (preferences.dateFormat). */
+  readonly describeDate: (iso: string) => string;
 }
 
 /**
@@ -52,7 +54,7 @@ export interface AccountsPanelProps {
  * keep the selection in view.
  */
 export function AccountsPanel(props: AccountsPanelProps) {
-  const { accounts, theme, width, height, currency } = props;
+  const { accounts, theme, width, height, currency, describeDate } = props;
   const rows = accounts ?? [];
   const lines: Line[] = [];
   for (const [side, title] of [
@@ -74,7 +76,10 @@ export function AccountsPanel(props: AccountsPanelProps) {
   const balanceWidth = Math.max(10, ...balances.map((b) => b.length));
   const ageWidth = 5;
   const room = width - 3 - balanceWidth - ageWidth - 3;
-  const longest = Math.max(6, ...rows.map((r) => (r.institutionName ?? manualLabel(r)).length));
+  const longest = Math.max(
+    6,
+    ...rows.map((r) => (r.institutionName ?? manualLabel(r, describeDate)).length),
+  );
   const institutionWidth = Math.max(6, Math.min(longest, Math.floor(room / 3)));
   const nameWidth = Math.max(4, room - institutionWidth);
 
@@ -111,7 +116,7 @@ export function AccountsPanel(props: AccountsPanelProps) {
               <Text color={theme.warning}>{attention ? "!" : " "}</Text> {cell(row.name, nameWidth)}{" "}
               {cell(balances[index] ?? "", balanceWidth, "right")}{" "}
               <Text color={chosen && props.focused ? undefined : theme.muted}>
-                {cell(row.institutionName ?? manualLabel(row), institutionWidth)}{" "}
+                {cell(row.institutionName ?? manualLabel(row, describeDate), institutionWidth)}{" "}
                 {cell(
                   row.balanceDate ? ageInDays(row.balanceDate, props.today) : "",
                   ageWidth,

@@ -158,6 +158,7 @@ export function Dashboard(props: DashboardProps) {
                 currency={currency}
                 today={today}
                 needsAttention={props.needsAttention ?? never}
+                describeDate={describeDate}
               />
             </Box>
           </>

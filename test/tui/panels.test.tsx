@@ -197,6 +197,30 @@ describe("the accounts panel", () => {
     expect(frame.find((l) => l.includes("Gold"))).toMatch(/^. {2}Gold .*market prices/);
   });
 
+  it("says since when a market value is stale in the user's date format", () => {
+    const rows = [
+      {
+        ...account({ id: "c1", name: "Crypto", category: "digital_asset", side: "asset" }),
+        valuationMethod: "holdings",
+        valuationStaleSince: "2025-06-01",
+      },
+    ];
+    const { lastFrame } = render(
+      <AccountsPanel
+        accounts={rows}
+        selected={0}
+        focused={false}
+        needsAttention={() => false}
+        {...props}
+        describeDate={(iso: string) => iso.split("-").reverse().join(".")}
+        width={120}
+      />,
+    );
+    expect(lines(lastFrame()).find((l) => l.includes("Crypto"))).toMatch(
+      /stale since 01\.06\.2025/,
+    );
+  });
+
   it("scrolls to keep the selection in view", () => {
     const many = Array.from({ length: 20 }, (_, i) =>
       account({
