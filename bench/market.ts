@@ -67,7 +67,8 @@ async function makeHoldings(db: Database, userId: string, n: number, coins: numb
 /** One run of the market step and the revalue transaction, as the cron line does it. */
 async function marketRun(db: Database, ctx: Context, userId: string, today: string) {
   const needs = await db.sql.begin((tx) => heldAssets(tx, null));
-  const plan = await planMarket(db, needs, today);
+  // No history window: the fake answers any range, as a plan with full history does.
+  const plan = await planMarket(db, needs, today, null);
   const market = await fetchMarket(ctx, db, plan, { today });
   const done = await db.sql.begin(async (tx) => {
     await upsertPrices(tx, market.prices);
@@ -150,7 +151,8 @@ export async function marketRows(
       const before = fake.requests.length;
       // Only this user's holdings: the other user's are priced already.
       const { ms, value } = await timed(async () => {
-        const plan = await planMarket(db, [{ asset: "backfill-coin", kind: "coin", start }], today);
+        const need = { asset: "backfill-coin", kind: "coin", start } as const;
+        const plan = await planMarket(db, [need], today, null);
         const market = await fetchMarket(ctx, db, plan, { today });
         return db.sql.begin(async (tx) => {
           await upsertPrices(tx, market.prices);

@@ -84,6 +84,12 @@ export const CONFIG_KEYS = {
     where: "file",
     description: "CoinGecko plan of the key: demo (public host, default) or pro (pro host)",
   },
+  "prices.coingeckoHistoryDays": {
+    schema: z.string().trim().regex(/^\d+$/, "expected a whole number of days"),
+    where: "file",
+    description:
+      "days back CoinGecko's plan gives history for (default 365 on demo, no limit on pro; 0: no limit)",
+  },
   "budget.coingecko": {
     schema: z.string().trim().regex(/^\d+$/, "expected a whole number of requests"),
     where: "file",
@@ -198,6 +204,7 @@ interface FileShape {
   prices?: {
     coingeckoKey?: string;
     coingeckoPlan?: string;
+    coingeckoHistoryDays?: string;
     rentcastKey?: string;
     marketcheckKey?: string;
   };

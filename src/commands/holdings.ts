@@ -38,7 +38,13 @@ import type { Output } from "../output/output.js";
 import { renderTable } from "../output/table.js";
 import { type App, examples, parseOptions, type UserRun, userRun } from "./app.js";
 import { refreshFrom } from "./effects.js";
-import { type AssetNeed, fetchMarket, type MarketResult, planMarket } from "./market.js";
+import {
+  type AssetNeed,
+  coingeckoHistoryDays,
+  fetchMarket,
+  type MarketResult,
+  planMarket,
+} from "./market.js";
 
 const Target = z.object({
   coin: z.string().optional(),
@@ -123,7 +129,12 @@ export async function marketFor(
   needs: readonly AssetNeed[],
   options: { accept?: boolean } = {},
 ): Promise<MarketResult> {
-  const plan = await planMarket(run.db, mergeNeeds(needs), run.today);
+  const plan = await planMarket(
+    run.db,
+    mergeNeeds(needs),
+    run.today,
+    coingeckoHistoryDays(run.ctx),
+  );
   return fetchMarket(run.ctx, run.db, plan, { today: run.today, accept: options.accept ?? false });
 }
 

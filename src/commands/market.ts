@@ -20,6 +20,7 @@ import { loadKeyring } from "../plaid/crypto.js";
 import {
   COINGECKO,
   COINGECKO_DEFAULT_BUDGET,
+  COINGECKO_DEMO_HISTORY_DAYS,
   CoinGecko,
   type PriceProvider,
 } from "../providers/coingecko.js";
@@ -134,17 +135,40 @@ export async function budgets(
 }
 
 /**
+ * How many days back the CoinGecko plan answers a range for: `prices.coingeckoHistoryDays`,
+ * else 365 on the demo plan (an older `from` is refused whole: 401, error 10012) and no limit
+ * on pro. null: no limit.
+ */
+export function coingeckoHistoryDays(ctx: Context): number | null {
+  const set = ctx.config.get("prices.coingeckoHistoryDays");
+  if (set !== undefined && set !== "") {
+    const days = Number(set);
+    return days > 0 ? days : null;
+  }
+  return ctx.config.get("prices.coingeckoPlan") === "pro" ? null : COINGECKO_DEMO_HISTORY_DAYS;
+}
+
+/**
  * The calls the needs take: one simple/price call for every coin without today's price,
  * one exchange_rates call when a metal has none, and one range call per coin for the days
  * from its start through yesterday that have no price (a provider's missed day is filled on
- * the next run). Metals' past comes by `prices import`, not from the provider.
+ * the next run). Only days within the plan's history window (`historyDays` back from today,
+ * with a day's margin for time zones) are asked for: a range reaching further is refused
+ * whole by the provider, so asking would fetch nothing, every day. Older days come by
+ * `prices import`, as metals' past does.
  */
 export async function planMarket(
   db: Database,
   needs: readonly AssetNeed[],
   today: string,
+  historyDays: number | null,
 ): Promise<MarketPlan> {
-  const missing = await missingDays(db.sql, needs, today);
+  const earliest = historyDays === null ? null : addDays(today, -Math.max(0, historyDays - 2));
+  const asked =
+    earliest === null
+      ? needs
+      : needs.map((n) => (n.start < earliest ? { ...n, start: earliest } : n));
+  const missing = await missingDays(db.sql, asked, today);
   const calls: PlannedCall[] = [];
   const todayCoins = needs.filter((n) => n.kind === "coin" && missing.get(n.asset)?.to === today);
   if (todayCoins.length > 0)

@@ -22,6 +22,7 @@ import { refreshFrom } from "./effects.js";
 import {
   type AssetNeed,
   budgets,
+  coingeckoHistoryDays,
   describeCall,
   fetchMarket,
   LOOKUP_EVERY_DAYS,
@@ -218,7 +219,7 @@ async function marketStep(
   today: string,
   options: { dryRun: boolean; accept: boolean },
 ): Promise<MarketReport> {
-  const plan = await planMarket(db, needs.assets, today);
+  const plan = await planMarket(db, needs.assets, today, coingeckoHistoryDays(ctx));
   const homeDue = needs.homes.filter((d) => d.method !== "vehicle");
   // Without a MarketCheck key a car follows its depreciation rule alone: nothing to call.
   const carDue = marketcheckKey(ctx) ? needs.homes.filter((d) => d.method === "vehicle") : [];

@@ -16,6 +16,11 @@ import { type ExactJson, member } from "./json.js";
 export const COINGECKO = "coingecko";
 export const COINGECKO_DEMO_URL = "https://api.coingecko.com/api/v3";
 export const COINGECKO_PRO_URL = "https://pro-api.coingecko.com/api/v3";
+/**
+ * How far back a demo (or keyless) plan answers market_chart/range: "the past 365 days"; a
+ * `from` before that is refused whole (401, error_code 10012).
+ */
+export const COINGECKO_DEMO_HISTORY_DAYS = 365;
 /** A demo key's monthly call allowance (CoinGecko's free plan: 10,000). */
 export const COINGECKO_DEFAULT_BUDGET = 10_000;
 

@@ -33,6 +33,12 @@ export class FakeCoinGecko {
   down: number | null = null;
   /** The raw JSON value sent for a coin instead of its price ("-5", "\"abc\"", null: omitted). */
   readonly lies = new Map<string, string | null>();
+  /**
+   * A demo plan's history window: a range whose `from` is more than `days` before `now` (a
+   * date, 00:00 UTC) is refused whole, 401 with error_code 10012, as CoinGecko answers a
+   * demo or keyless request. null: any range is answered (a plan with full history).
+   */
+  historyWindow: { now: string; days: number } | null = null;
   /** The key it expects; undefined: none must be sent. */
   key: string | undefined;
   keyHeader = "x-cg-demo-api-key";
@@ -104,6 +110,20 @@ export class FakeCoinGecko {
         to < from
       )
         return error(400, "vs_currency, from and to are required");
+      const window = this.historyWindow;
+      if (window && from < Date.parse(`${window.now}T00:00:00Z`) / 1000 - window.days * 86400)
+        return send(
+          401,
+          JSON.stringify({
+            error: {
+              status: {
+                timestamp: `${window.now}T00:00:00.000+00:00`,
+                error_code: 10012,
+                error_message: `Your request exceeds the allowed time range. Public API users are limited to querying historical data within the past ${window.days} days.`,
+              },
+            },
+          }),
+        );
       const id = decodeURIComponent(range[1] as string);
       const points: string[] = [];
       for (let day = Math.ceil(from / 86400) * 86400; day <= to; day += 86400) {
