@@ -48,11 +48,17 @@ async function addAuditTrail(db: Database, userId: string): Promise<number> {
   return rows.length;
 }
 
-/** A balance fingerprint to check the restore: count and exact sum. */
-async function fingerprint(db: Database): Promise<string> {
+/**
+ * The user's balance fingerprint to check the restore: count, exact sum, audit rows. The
+ * user's only: the backup is of one user, and the source database holds others (row 7's).
+ */
+async function fingerprint(db: Database, email: string): Promise<string> {
   const [row] = await db.sql<{ n: number; total: string; audit: number }[]>`
-    SELECT count(*)::int AS n, sum(balance)::text AS total,
-           (SELECT count(*)::int FROM audit_log) AS audit FROM account_balances`;
+    WITH u AS (SELECT id FROM users WHERE email = ${email})
+    SELECT count(*)::int AS n, sum(b.balance)::text AS total,
+           (SELECT count(*)::int FROM audit_log WHERE user_id IN (SELECT id FROM u)) AS audit
+    FROM account_balances b JOIN accounts a ON a.id = b.account_id
+    WHERE a.user_id IN (SELECT id FROM u)`;
   return `${row?.n} balances, sum ${row?.total}, ${row?.audit} audit rows`;
 }
 
@@ -89,7 +95,7 @@ export async function backupRows(
         restoreFromFile(target.sql, file, await inspectBackup(file)),
       );
       measured(restore, [restored.ms]);
-      const [a, b] = [await fingerprint(db), await fingerprint(target)];
+      const [a, b] = [await fingerprint(db, email), await fingerprint(target, email)];
       restore.details = { rows: restored.value.rows, same: a === b };
       restore.notes.push(a === b ? `restored: ${b}` : `DIFFERS: ${a} vs ${b}`);
       progress(`${kind}: restore in ${Math.round(restored.ms)} ms (${b})`);
