@@ -104,7 +104,7 @@ async function serverRows(adminUrl: string, from: string, to: string) {
   const serverUsd = rows.find((r) => r.id === "backfill")?.ms ?? null;
   rows.push(...(await currencyRows(db, "server", userId, from, to, serverUsd)));
   rows.push(reportRow(env, databaseUrl, userId, from, to));
-  if (flag("BENCH_EMBEDDED")) rows.push(...(await startupRows(env)));
+  if (flag("BENCH_EMBEDDED")) rows.push(...(await startupRows(databaseUrl)));
   rows.push(...(await benchSync({ databaseUrl, home })));
   // Rows 8 and 9 before the all-users set: the restore target is a fresh database anyway.
   rows.push(

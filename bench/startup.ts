@@ -45,11 +45,15 @@ function ratioRow(row: BenchRow, mine: number[], theirs: number[], what: string)
   return row;
 }
 
-/** An embedded home with a user and a few accounts. */
-function embeddedHome(): { home: string; env: NodeJS.ProcessEnv } {
+/**
+ * A home with a user and a few accounts, on the embedded database (databaseUrl null) or on
+ * the server: the two sides of rows 16a and 16b hold the same data, so that the ratio is of
+ * the databases, not of the work (the server's history user has 50 accounts).
+ */
+function startupHome(databaseUrl: string | null): { home: string; env: NodeJS.ProcessEnv } {
   const home = mkdtempSync(join(tmpdir(), "networth-bench-startup-"));
-  const env = cliEnv(home, null);
-  networth(["login", "startup@example.com"], env);
+  const env = cliEnv(home, databaseUrl);
+  networth(["login", `startup-${Math.random().toString(36).slice(2, 8)}@example.com`], env);
   for (const name of ["Gold", "House", "Car"])
     networth(["add-asset", "--type", "other", "--name", name, "--value", "1000"], env);
   return { home, env };
@@ -66,9 +70,11 @@ async function untilServing(child: ReturnType<typeof spawn>): Promise<void> {
   });
 }
 
-export async function startupRows(serverEnv: NodeJS.ProcessEnv | null): Promise<BenchRow[]> {
+export async function startupRows(serverUrl: string | null): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  const { home, env } = embeddedHome();
+  const { home, env } = startupHome(null);
+  const server = serverUrl ? startupHome(serverUrl) : null;
+  const serverEnv = server?.env ?? null;
   try {
     const direct = newRow(
       "16a",
@@ -167,6 +173,7 @@ export async function startupRows(serverEnv: NodeJS.ProcessEnv | null): Promise<
     }
   } finally {
     rmSync(home, { recursive: true, force: true });
+    if (server) rmSync(server.home, { recursive: true, force: true });
   }
   return rows;
 }
