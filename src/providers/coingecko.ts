@@ -102,6 +102,15 @@ export class CoinGecko {
       vs_currency: "usd",
       from: seconds(from),
       to: String(Number(seconds(addDays(to, 1))) - 1),
+    }).catch((error: unknown) => {
+      // CoinGecko refuses a range older than the plan allows with a 401 too (error 10012).
+      if (error instanceof ProviderError && error.status === 401)
+        throw new ProviderError(
+          COINGECKO,
+          "HTTP 401: the key was refused, or the range reaches past the plan's history (set prices.coingeckoHistoryDays to what the plan gives)",
+          401,
+        );
+      throw error;
     });
     const points = member(answer, "prices");
     if (!Array.isArray(points))

@@ -59,6 +59,18 @@ describe("the CoinGecko provider against the fake", () => {
     });
   });
 
+  it("says a refused range may reach past the plan's history, not only that the key is bad", async () => {
+    fake.history = () => "1.5";
+    fake.historyWindow = { now: "2024-03-16", days: 365 };
+    const client = new CoinGecko({ baseUrl: fake.url }, { retry: fast });
+    const error = await client
+      .marketChartRange("bitcoin", "2022-01-01", "2024-03-15")
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(String(error.message)).toMatch(/HTTP 401/);
+    expect(String(error.message)).toMatch(/prices\.coingeckoHistoryDays/);
+  });
+
   it("prices both metals with one exchange_rates call: usd.value / xau.value", async () => {
     fake.rates = { usd: "61234.5", xau: "27.3", xag: "2345.6" };
     const client = new CoinGecko({ baseUrl: fake.url }, { retry: fast });
