@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { z } from "zod";
 import { refuseLinked, resolveAccountRef } from "../core/account-ref.js";
 import { formatAmount } from "../core/amount.js";
-import { formatDate, parseDate } from "../core/dates.js";
+import { addDays, formatDate, parseDate } from "../core/dates.js";
 import { Money } from "../core/money.js";
 import { multiply, parseFraction, roundScaled } from "../core/valuation/fraction.js";
 import {
@@ -25,7 +25,7 @@ import {
   insertHolding,
   updateHolding,
 } from "../db/holdings.js";
-import { latestPrices, upsertPrices } from "../db/prices.js";
+import { latestPrices, missingDays, upsertPrices } from "../db/prices.js";
 import { revalue, type StaleAccount } from "../db/revalue.js";
 import {
   deleteGenerated,
@@ -42,6 +42,7 @@ import {
   type AssetNeed,
   coingeckoHistoryDays,
   fetchMarket,
+  historyWindowStart,
   type MarketResult,
   planMarket,
 } from "./market.js";
@@ -156,6 +157,30 @@ async function writeAndRevalue(
   return { stale: done.stale[0], written: (a?.inserted ?? 0) + (a?.updated ?? 0) };
 }
 
+/**
+ * A coin started before the plan's history window: the days before it that have no price are
+ * not valued (the provider refuses them), and the user is told how to give them.
+ */
+async function reportBeyondWindow(
+  out: Output,
+  run: UserRun,
+  holding: { kind: string; asset: string },
+  start: string,
+): Promise<void> {
+  const historyDays = coingeckoHistoryDays(run.ctx);
+  const earliest = historyWindowStart(run.today, historyDays);
+  if (holding.kind !== "coin" || earliest === null || start >= earliest) return;
+  const gap = (
+    await missingDays(run.db.sql, [{ asset: holding.asset, start }], addDays(earliest, -1))
+  ).get(holding.asset);
+  if (!gap) return;
+  out.warn(
+    `CoinGecko's plan gives ${holding.asset}'s history for the past ${historyDays} days only: ` +
+      `${gap.days} days from ${formatDate(gap.from, run.dateFormat)} have no price and no value ` +
+      "(give them with networth prices import, or set prices.coingeckoHistoryDays for a plan with more)",
+  );
+}
+
 function reportStale(
   out: Output,
   run: UserRun,
@@ -232,6 +257,7 @@ function addCommand(app: App): Command {
         );
       }
       reportStale(out, run, target.name, result.stale);
+      await reportBeyondWindow(out, run, holding, start);
     });
   return examples(command, [
     "networth holdings add Crypto --coin bitcoin --quantity 0.5",

@@ -149,6 +149,14 @@ export function coingeckoHistoryDays(ctx: Context): number | null {
 }
 
 /**
+ * The first day a plan with `historyDays` of history is asked for (null: no limit): a day's
+ * margin inside the window, which the provider counts from its own clock, not the user's day.
+ */
+export function historyWindowStart(today: string, historyDays: number | null): string | null {
+  return historyDays === null ? null : addDays(today, -Math.max(0, historyDays - 2));
+}
+
+/**
  * The calls the needs take: one simple/price call for every coin without today's price,
  * one exchange_rates call when a metal has none, and one range call per coin for the days
  * from its start through yesterday that have no price (a provider's missed day is filled on
@@ -163,7 +171,7 @@ export async function planMarket(
   today: string,
   historyDays: number | null,
 ): Promise<MarketPlan> {
-  const earliest = historyDays === null ? null : addDays(today, -Math.max(0, historyDays - 2));
+  const earliest = historyWindowStart(today, historyDays);
   const asked =
     earliest === null
       ? needs

@@ -79,6 +79,9 @@ for (const kind of DATABASE_KINDS) {
         );
         expect(r.exitCode, r.stderr).toBe(0);
         expect(json(r)).toMatchObject({ stale: null });
+        // The days the plan refuses are said, with the way to give them.
+        expect(r.stderr).toMatch(/past 365 days only: 367 days from .* have no price/);
+        expect(r.stderr).toMatch(/networth prices import/);
         const ranges = fake.calls("/market_chart/range");
         expect(ranges).toHaveLength(1);
         // 363 days back: inside the 365 whatever the user's time zone makes of "today".
