@@ -1,4 +1,5 @@
 import type { AccountBase } from "plaid";
+import { AMOUNT_LIMIT_TEXT, MAX_AMOUNT_CENTS } from "../core/amount.js";
 import { isIsoCurrency } from "../core/currency.js";
 import { centsFromDecimal } from "../core/money.js";
 import { coinForCode } from "../core/valuation/coins.js";
@@ -59,6 +60,19 @@ export function skippedNote(skipped: readonly SkippedAccount[]): string | null {
   return `skipped accounts networth cannot keep exactly: ${skipped.map((s) => `${s.name} (${s.currency}: ${s.reason})`).join(", ")}`;
 }
 
+/** A figure of a kept account left out: beyond what a balance can hold (core/amount.ts). */
+export interface BeyondAmount {
+  readonly plaidAccountId: string;
+  readonly name: string;
+  readonly what: "balance" | "available" | "limit";
+}
+
+/** The refresh log's note for figures left out for their size, or null when none was. */
+export function beyondNote(beyond: readonly BeyondAmount[]): string | null {
+  if (beyond.length === 0) return null;
+  return `amounts beyond ±${AMOUNT_LIMIT_TEXT} not kept (the last stays): ${beyond.map((b) => `${b.name} (${b.what})`).join(", ")}`;
+}
+
 /** True for a kept account Plaid gave no balance for (nor, for a coin account, a quantity). */
 export function noBalance(a: PlaidAccountInput): boolean {
   return a.coin ? a.coin.quantity === null : a.current === null;
@@ -106,9 +120,11 @@ export function plaidAccounts(
 ): {
   kept: PlaidAccountInput[];
   skipped: SkippedAccount[];
+  beyond: BeyondAmount[];
 } {
   const kept: PlaidAccountInput[] = [];
   const skipped: SkippedAccount[] = [];
+  const beyond: BeyondAmount[] = [];
   for (const a of accounts) {
     const iso = a.balances.iso_currency_code;
     const unofficial = onlyUnofficial(a);
@@ -162,15 +178,23 @@ export function plaidAccounts(
         continue;
       }
     }
+    // A figure no balance can hold (10^13 and more) would fail the whole item's write: it is
+    // left out (null: the account keeps its last balance) and said, the rest is kept.
+    const bounded = (value: number | null | undefined, what: BeyondAmount["what"]) => {
+      const cents = centsFromPlaid(value);
+      if (cents === null || (cents <= MAX_AMOUNT_CENTS && cents >= -MAX_AMOUNT_CENTS)) return cents;
+      beyond.push({ plaidAccountId: a.account_id, name: a.name, what });
+      return null;
+    };
     kept.push({
       ...base,
       currency,
       // For credit and loan accounts a positive current balance is money owed: the same sign
       // convention as a liability here.
-      current: centsFromPlaid(a.balances.current ?? a.balances.available),
-      available: centsFromPlaid(a.balances.available),
-      limit: centsFromPlaid(a.balances.limit),
+      current: bounded(a.balances.current ?? a.balances.available, "balance"),
+      available: bounded(a.balances.available, "available"),
+      limit: bounded(a.balances.limit, "limit"),
     });
   }
-  return { kept, skipped };
+  return { kept, skipped, beyond };
 }

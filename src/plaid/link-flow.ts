@@ -15,6 +15,8 @@ import { refreshSnapshots } from "../db/snapshots.js";
 import { logRefresh } from "../db/sync.js";
 import { UserError } from "../errors.js";
 import {
+  type BeyondAmount,
+  beyondNote,
   coinsWanted,
   onlyUnofficial,
   plaidAccounts,
@@ -96,6 +98,7 @@ async function storeAccounts(
   institutionName: string,
   kept: readonly PlaidAccountInput[],
   skipped: readonly SkippedAccount[],
+  beyond: readonly BeyondAmount[],
 ) {
   const ids = await upsertPlaidAccounts(tx, deps.userId, itemRowId, institutionName, kept);
   const counts = await writeBalances(tx, todaysBalances(kept, ids, deps.today));
@@ -107,8 +110,9 @@ async function storeAccounts(
     status: "success",
     accountsUpdated: kept.length,
     errorMessage:
-      [skippedNote(skipped), unvaluedNote(coins.unvalued)].filter((n) => n !== null).join("; ") ||
-      null,
+      [skippedNote(skipped), beyondNote(beyond), unvaluedNote(coins.unvalued)]
+        .filter((n) => n !== null)
+        .join("; ") || null,
   });
   const changed = [counts.earliestChange, coins.earliestChange].filter((d) => d !== null);
   return { ids, earliestChange: changed.sort()[0] ?? null };
@@ -171,7 +175,7 @@ export async function completeLink(deps: LinkDeps, publicToken: string): Promise
             )
           ).institution.name;
     const outcome = await deps.db.asUser(deps.userId, async (tx) => {
-      const { kept, skipped } = await classify(tx, accountsResponse.accounts, deps.today);
+      const { kept, skipped, beyond } = await classify(tx, accountsResponse.accounts, deps.today);
       const duplicate = duplicateOf(
         await listItems(tx),
         institutionId,
@@ -198,6 +202,7 @@ export async function completeLink(deps: LinkDeps, publicToken: string): Promise
         institutionName,
         kept,
         skipped,
+        beyond,
       );
       const from =
         earliestChange !== null && earliestChange < deps.today ? earliestChange : deps.today;
@@ -234,7 +239,7 @@ export async function completeUpdate(
     const item = (await listItems(tx)).find((i) => i.id === itemRowId);
     if (!item) throw new UserError("the item to update is gone");
     await reactivateItem(tx, itemRowId);
-    const { kept, skipped } = await classify(tx, accountsResponse.accounts, deps.today);
+    const { kept, skipped, beyond } = await classify(tx, accountsResponse.accounts, deps.today);
     const { ids, earliestChange } = await storeAccounts(
       tx,
       deps,
@@ -242,6 +247,7 @@ export async function completeUpdate(
       item.institutionName,
       kept,
       skipped,
+      beyond,
     );
     if (earliestChange)
       await refreshSnapshots(tx, { userId: deps.userId }, earliestChange, deps.today);

@@ -16,7 +16,14 @@ import {
   startRefresh,
   syncableItems,
 } from "../db/sync.js";
-import { coinsWanted, noBalance, plaidAccounts, skippedNote, unvaluedNote } from "./accounts.js";
+import {
+  beyondNote,
+  coinsWanted,
+  noBalance,
+  plaidAccounts,
+  skippedNote,
+  unvaluedNote,
+} from "./accounts.js";
 import { PlaidError, plaid } from "./client.js";
 import { storeCoins } from "./coins.js";
 import type { Keyring } from "./crypto.js";
@@ -185,8 +192,13 @@ async function syncOne(
 
     return await lock.transaction(item.userId, async (tx) => {
       const priced = await pricedAssets(tx, coinsWanted(accounts), deps.today);
-      const { kept, skipped } = plaidAccounts(accounts, priced);
-      const missingBalance = kept.filter(noBalance).map((a) => a.name);
+      const { kept, skipped, beyond } = plaidAccounts(accounts, priced);
+      const tooLarge = new Set(
+        beyond.filter((b) => b.what === "balance").map((b) => b.plaidAccountId),
+      );
+      const missingBalance = kept
+        .filter((a) => noBalance(a) && !tooLarge.has(a.plaidAccountId))
+        .map((a) => a.name);
       const before = new Set(await plaidAccountIds(tx, item.id));
       const ids = await upsertPlaidAccounts(tx, item.userId, item.id, item.institutionName, kept);
       const added = kept.filter((a) => !before.has(a.plaidAccountId)).length;
@@ -202,10 +214,11 @@ async function syncOne(
       const notes = [
         skippedNote(skipped),
         missingBalance.length ? `no balance from Plaid for: ${missingBalance.join(", ")}` : null,
+        beyondNote(beyond),
         unvaluedNote(coins.unvalued),
       ].filter((note) => note !== null);
-      const status = missingBalance.length ? "partial_success" : "success";
-      const updated = kept.length - missingBalance.length;
+      const status = missingBalance.length || beyond.length ? "partial_success" : "success";
+      const updated = kept.length - missingBalance.length - tooLarge.size;
       await finishRefresh(tx, logId, {
         status,
         accountsUpdated: updated,
